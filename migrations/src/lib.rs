@@ -1,0 +1,45 @@
+//! Schema migrations for claimtrack. The same migrations run on SQLite and PostgreSQL.
+//! Landed migrations are never edited: a change to the schema is a new file.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_sources;
+mod m20261126_000002_create_articles;
+mod m20261126_000003_create_claims;
+mod m20261126_000004_create_appearances;
+mod m20261126_000005_create_principals_and_api_keys;
+mod m20261126_000006_create_verifications;
+mod m20261126_000007_create_citations;
+mod m20261126_000008_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_sources::Migration),
+            Box::new(m20261126_000002_create_articles::Migration),
+            Box::new(m20261126_000003_create_claims::Migration),
+            Box::new(m20261126_000004_create_appearances::Migration),
+            Box::new(m20261126_000005_create_principals_and_api_keys::Migration),
+            Box::new(m20261126_000006_create_verifications::Migration),
+            Box::new(m20261126_000007_create_citations::Migration),
+            Box::new(m20261126_000008_create_audit_events::Migration),
+        ]
+    }
+}
+
+/// Creates a (non-unique) index named `idx-<table>-<columns>`.
+pub(crate) fn index<T: IntoIden + 'static>(
+    table: T,
+    name: &str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for column in columns {
+        stmt.col(Alias::new(*column));
+    }
+    stmt.to_owned()
+}

@@ -1,0 +1,208 @@
+//! Layered settings: built-in `config/base.toml` → `config/base.toml` on disk →
+//! `config/{CLAIMTRACK_ENV}.toml` → `--config FILE` → `CLAIMTRACK_<SECTION>__<KEY>`
+//! environment variables → CLI flags. Later layers win.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The defaults, compiled in so the binary runs with no files on disk.
+pub const BASE_TOML: &str = include_str!("../config/base.toml");
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub graphql: GraphqlSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout_secs: u64,
+    pub acquire_timeout_secs: u64,
+    pub sqlite_busy_timeout_ms: u64,
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub migrate_on_start: bool,
+    /// PostgreSQL only: the schema to use (`search_path`); unset means the server default.
+    #[serde(default)]
+    pub schema: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSynchronous {
+    /// Durable in WAL mode against a process crash; a power loss may lose the last commits.
+    Normal,
+    /// Durable against power loss too (the default).
+    Full,
+    Extra,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlSettings {
+    pub default_page_size: u32,
+    pub max_page_size: u32,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub graphiql: bool,
+    pub graphiql_cdn: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Overrides that come from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+}
+
+impl Settings {
+    /// Loads every layer. `CLAIMTRACK_ENV` (default `local`) picks the environment file,
+    /// `CLAIMTRACK_CONFIG_DIR` (default `./config`) where files are looked for.
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Self> {
+        let environment = std::env::var("CLAIMTRACK_ENV").unwrap_or_else(|_| "local".into());
+        let config_dir = std::env::var_os("CLAIMTRACK_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        Self::load_from(&config_dir, &environment, overrides)
+    }
+
+    pub fn load_from(
+        config_dir: &Path,
+        environment: &str,
+        overrides: &Overrides,
+    ) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(BASE_TOML))
+            .merge(Toml::file(config_dir.join("base.toml")))
+            .merge(Toml::file(config_dir.join(format!("{environment}.toml"))));
+        if let Some(file) = &overrides.config_file {
+            anyhow::ensure!(
+                file.exists(),
+                "config file {} does not exist",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(
+            Env::prefixed("CLAIMTRACK_")
+                .ignore(&["env", "config_dir"])
+                .split("__"),
+        );
+        // DATABASE_URL is the common convention; an explicit flag still wins.
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        if let Some(bind) = &overrides.bind {
+            figment = figment.merge(Serialized::default("server.bind", bind));
+        }
+        let settings: Settings = figment.extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone (tests start from these).
+    pub fn defaults() -> anyhow::Result<Self> {
+        Ok(Figment::from(Toml::string(BASE_TOML)).extract()?)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let g = &self.graphql;
+        anyhow::ensure!(
+            g.max_page_size >= 1,
+            "graphql.max_page_size must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=g.max_page_size).contains(&g.default_page_size),
+            "graphql.default_page_size must be between 1 and graphql.max_page_size"
+        );
+        anyhow::ensure!(
+            self.database.max_connections >= 1,
+            "database.max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            self.database.url.starts_with("sqlite:")
+                || self.database.url.starts_with("postgres://")
+                || self.database.url.starts_with("postgresql://"),
+            "database.url must start with sqlite:, postgres:// or postgresql://"
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_defaults_are_valid_and_use_a_local_sqlite_file() {
+        let settings = Settings::defaults().unwrap();
+        settings.validate().unwrap();
+        assert_eq!(settings.database.url, "sqlite://claimtrack.db");
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert_eq!(settings.graphql.max_page_size, 100);
+    }
+
+    #[test]
+    fn flags_win_over_files() {
+        let dir = std::env::temp_dir().join(format!("claimtrack-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("staging.toml"),
+            "[server]\nbind = \"0.0.0.0:9000\"\n[graphql]\nmax_page_size = 50\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            bind: Some("127.0.0.1:7000".into()),
+            ..Overrides::default()
+        };
+        let settings = Settings::load_from(&dir, "staging", &overrides).unwrap();
+        assert_eq!(settings.server.bind, "127.0.0.1:7000");
+        assert_eq!(settings.graphql.max_page_size, 50);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("claimtrack-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("typo.toml"), "[server]\nbnd = \"x\"\n").unwrap();
+        let error = Settings::load_from(&dir, "typo", &Overrides::default()).unwrap_err();
+        assert!(error.to_string().contains("bnd"), "{error}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,81 @@
+//! Connecting to SQLite or PostgreSQL, and running migrations.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use claimtrack_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous as SqlxSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
+
+use crate::config::{DatabaseSettings, SqliteSynchronous};
+
+/// Counts SQL statements executed through the pool (for tests and benchmarks).
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the pool. SQLite: file created if missing, WAL, foreign keys on, the configured
+/// `synchronous` level, a busy timeout. PostgreSQL: optional `search_path` (tests use a
+/// schema per test).
+pub async fn connect(
+    settings: &DatabaseSettings,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(settings.min_connections.min(settings.max_connections))
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .sqlx_logging(false);
+    if let Some(schema) = settings.schema.as_deref().filter(|s| !s.is_empty()) {
+        options.set_schema_search_path(schema.to_owned());
+    }
+    let synchronous = match settings.sqlite_synchronous {
+        SqliteSynchronous::Normal => SqlxSynchronous::Normal,
+        SqliteSynchronous::Full => SqlxSynchronous::Full,
+        SqliteSynchronous::Extra => SqlxSynchronous::Extra,
+    };
+    let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
+    options.map_sqlx_sqlite_opts(move |opts| {
+        opts.create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .foreign_keys(true)
+            .busy_timeout(busy_timeout)
+    });
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let count = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Applies pending migrations. On PostgreSQL several instances may start at once, so the
+/// migration runs inside one transaction holding an advisory lock (DDL is transactional).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(727274)")
+            .await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await
+    } else {
+        Migrator::up(db, None).await
+    }
+}
+
+/// Whether the database answers (for `/readyz`).
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.ping().await
+}

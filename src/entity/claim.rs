@@ -1,0 +1,36 @@
+//! The `claims` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "claims")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub kind: String,
+    #[sea_orm(column_type = "Text")]
+    pub text: String,
+    pub speaker_id: Option<Uuid>,
+    pub status: String,
+    pub current_verdict: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub quote: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub setting: Option<String>,
+    pub subject: Option<String>,
+    pub measure: Option<String>,
+    pub value: Option<String>,
+    pub lower_bound: Option<String>,
+    pub upper_bound: Option<String>,
+    pub unit: Option<String>,
+    pub approximate: bool,
+    pub as_of: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! sea-orm entities: the storage shape of each table, nothing more.
+//! Tables are plural (`claims`), modules singular (`entity::claim`).
+
+pub mod api_key;
+pub mod appearance;
+pub mod article;
+pub mod audit_event;
+pub mod citation;
+pub mod claim;
+pub mod principal;
+pub mod retraction;
+pub mod source;
+pub mod verification;

@@ -1,0 +1,23 @@
+//! The `verifications` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "verifications")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub claim_id: Uuid,
+    pub verdict: String,
+    pub rating: Option<i16>,
+    #[sea_orm(column_type = "Text")]
+    pub summary: String,
+    pub reviewer_id: Option<Uuid>,
+    pub reviewer_name: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

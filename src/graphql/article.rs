@@ -1,0 +1,198 @@
+//! Articles: queries, mutations and relation fields.
+
+use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::connection::{ListConnection, ListOrderInput, TotalCount, connection, page_request};
+use super::context::{patch, request_ctx};
+use super::error::GqlResult;
+use super::loaders::SourceKey;
+use crate::error::AppError;
+use crate::service::articles::{self, ArticleFilter, ArticlePatch, NewArticle};
+use crate::service::claims::ClaimFilter;
+use crate::service::pagination::ListOrder;
+use crate::views;
+
+/// An article to create.
+#[derive(InputObject)]
+pub struct CreateArticleInput {
+    /// The article's URL; stored in canonical form, which must be unique.
+    pub url: String,
+    /// Headline.
+    pub title: String,
+    /// The outlet (a source) that published it.
+    pub outlet_id: Option<Uuid>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Language tag, e.g. `en`.
+    pub language: Option<String>,
+    /// Full text.
+    #[graphql(default)]
+    pub body: String,
+}
+
+/// Changes to an article: omitted fields stay as they are, `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdateArticleInput {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub outlet_id: MaybeUndefined<Uuid>,
+    pub published_at: MaybeUndefined<DateTime<Utc>>,
+    pub language: MaybeUndefined<String>,
+    pub body: Option<String>,
+}
+
+/// Filters for `articles`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct ArticleFilterInput {
+    /// Published by this outlet.
+    pub outlet_id: Option<Uuid>,
+    /// In this language.
+    pub language: Option<String>,
+    /// Published at or after this time.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published before this time.
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+impl From<ArticleFilterInput> for ArticleFilter {
+    fn from(f: ArticleFilterInput) -> Self {
+        ArticleFilter {
+            outlet_id: f.outlet_id,
+            language: f.language,
+            published_after: f.published_after,
+            published_before: f.published_before,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ArticleQuery;
+
+#[Object]
+impl ArticleQuery {
+    /// One article, by id or by URL (any spelling of it: it is canonicalised first).
+    async fn article(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<Uuid>,
+        url: Option<String>,
+    ) -> async_graphql::Result<Option<views::Article>> {
+        let c = request_ctx(ctx)?;
+        let found = match (id, url) {
+            (Some(id), None) => articles::get(&c.state.db, id).await,
+            (None, Some(url)) => articles::get_by_url(&c.state.db, &url).await,
+            _ => Err(AppError::invalid("id", "give exactly one of id and url")),
+        };
+        found.map(|m| Some(m.into())).gql()
+    }
+
+    /// Articles, newest first unless `orderBy` says otherwise.
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ArticleFilterInput>,
+        order_by: Option<ListOrderInput>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Article>> {
+        let c = request_ctx(ctx)?;
+        let order = order_by.map(ListOrder::from).unwrap_or_default();
+        let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
+        let filter = ArticleFilter::from(filter.unwrap_or_default());
+        let rows = articles::list(&c.state.db, &filter, &page).await.gql()?;
+        let db = c.state.db.clone();
+        let total = TotalCount::new(move || {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move { articles::count(&db, &filter).await }
+        });
+        Ok(connection(rows.map(views::Article::from), total))
+    }
+}
+
+#[derive(Default)]
+pub struct ArticleMutation;
+
+#[Object]
+impl ArticleMutation {
+    /// Creates an article. Needs the editor role; a second article with the same
+    /// canonical URL is a CONFLICT.
+    async fn create_article(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateArticleInput,
+    ) -> async_graphql::Result<views::Article> {
+        let c = request_ctx(ctx)?;
+        let command = NewArticle {
+            url: input.url,
+            title: input.title,
+            outlet_id: input.outlet_id,
+            published_at: input.published_at,
+            language: input.language,
+            body: input.body,
+        };
+        articles::create(&c.state.db, c.actor, command)
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Changes an article if `expectedVersion` is still its version (else CONFLICT).
+    async fn update_article(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        expected_version: i32,
+        input: UpdateArticleInput,
+    ) -> async_graphql::Result<views::Article> {
+        let c = request_ctx(ctx)?;
+        let command = ArticlePatch {
+            url: input.url,
+            title: input.title,
+            outlet_id: patch(input.outlet_id, |o| o),
+            published_at: patch(input.published_at, |p| p),
+            language: patch(input.language, |l| l),
+            body: input.body,
+        };
+        articles::update(&c.state.db, c.actor, id, expected_version, command)
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Deletes an article and its appearances (claims stay). Returns its id.
+    async fn delete_article(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        let c = request_ctx(ctx)?;
+        articles::delete(&c.state.db, c.actor, id)
+            .await
+            .map(|m| m.id)
+            .gql()
+    }
+}
+
+#[ComplexObject]
+impl views::Article {
+    /// The outlet that published it.
+    async fn outlet(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<views::Source>> {
+        let Some(id) = self.outlet_id else {
+            return Ok(None);
+        };
+        request_ctx(ctx)?.loader.load_one(SourceKey(id)).await.gql()
+    }
+
+    /// Claims that appear in this article, newest first unless `orderBy` says otherwise.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        order_by: Option<ListOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Claim>> {
+        let filter = ClaimFilter {
+            article_id: Some(self.id),
+            ..ClaimFilter::default()
+        };
+        super::claim::list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
+    }
+}

@@ -1,0 +1,424 @@
+//! Claims and appearances: queries, mutations and relation fields.
+
+use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::connection::{ListConnection, ListOrderInput, TotalCount, connection, page_request};
+use super::context::{Ctx, patch, request_ctx};
+use super::error::GqlResult;
+use super::loaders::{
+    AppearancesKey, ArticleKey, ClaimKey, SourceKey, StandingKey, VerificationsKey,
+};
+use crate::domain::quantity::RawQuantity;
+use crate::domain::{ClaimKind, ClaimStatus, Verdict};
+use crate::service::appearances::{self, NewAppearance};
+use crate::service::claims::{self, ClaimFilter, ClaimPatch, NewClaim};
+use crate::service::pagination::{Direction, ListOrder, SortField, into_page};
+use crate::service::{audit, verifications};
+use crate::views;
+
+/// The figure of a quantity claim. Numbers are exact decimals.
+#[derive(InputObject)]
+pub struct QuantityInput {
+    /// Of what ("November 2015 Paris attacks").
+    pub subject: Option<String>,
+    /// What is counted ("deaths").
+    pub measure: String,
+    /// The stated value.
+    pub value: Option<Decimal>,
+    /// Lower bound ("more than a year": 1).
+    pub lower: Option<Decimal>,
+    /// Upper bound.
+    pub upper: Option<Decimal>,
+    /// Unit ("people", "year").
+    pub unit: Option<String>,
+    /// The text hedged the figure ("about", "nearly").
+    #[graphql(default)]
+    pub approximate: bool,
+    /// The moment the figure refers to.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl From<QuantityInput> for RawQuantity {
+    fn from(q: QuantityInput) -> Self {
+        RawQuantity {
+            subject: q.subject,
+            measure: Some(q.measure),
+            value: q.value.map(|d| d.to_string()),
+            lower: q.lower.map(|d| d.to_string()),
+            upper: q.upper.map(|d| d.to_string()),
+            unit: q.unit,
+            approximate: q.approximate,
+            as_of: q.as_of,
+        }
+    }
+}
+
+/// Where a claim appeared.
+#[derive(InputObject)]
+pub struct AppearanceInput {
+    /// The article.
+    pub article_id: Uuid,
+    /// The passage around the claim.
+    pub excerpt: String,
+    /// Start of the claim in the article body, in Unicode characters (inclusive).
+    pub span_start: Option<i32>,
+    /// End of the claim in the article body, in Unicode characters (exclusive).
+    pub span_end: Option<i32>,
+}
+
+impl From<AppearanceInput> for NewAppearance {
+    fn from(a: AppearanceInput) -> Self {
+        NewAppearance {
+            article_id: a.article_id,
+            excerpt: a.excerpt,
+            span_start: a.span_start,
+            span_end: a.span_end,
+        }
+    }
+}
+
+/// A claim to create.
+#[derive(InputObject)]
+pub struct CreateClaimInput {
+    /// Quote, quantity, event or other.
+    pub kind: ClaimKind,
+    /// The claim as stated.
+    pub text: String,
+    /// The source it is attributed to.
+    pub speaker_id: Option<Uuid>,
+    /// UNREVIEWED (default) or IN_REVIEW.
+    pub status: Option<ClaimStatus>,
+    /// Quote claims: the verbatim words (default: the text).
+    pub quote: Option<String>,
+    /// Where or to whom it was said.
+    pub setting: Option<String>,
+    /// Quantity claims (required for them, refused for others): the figure.
+    pub quantity: Option<QuantityInput>,
+    /// Articles it appeared in.
+    #[graphql(default)]
+    pub appearances: Vec<AppearanceInput>,
+}
+
+/// Changes to a claim: omitted fields stay as they are, `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdateClaimInput {
+    pub kind: Option<ClaimKind>,
+    pub text: Option<String>,
+    pub speaker_id: MaybeUndefined<Uuid>,
+    /// A workflow move: UNREVIEWED → IN_REVIEW → REVIEWED, any → ARCHIVED.
+    pub status: Option<ClaimStatus>,
+    pub quote: MaybeUndefined<String>,
+    pub setting: MaybeUndefined<String>,
+    pub quantity: MaybeUndefined<QuantityInput>,
+}
+
+/// Filters for `claims`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct ClaimFilterInput {
+    /// In any of these statuses.
+    pub status: Option<Vec<ClaimStatus>>,
+    /// Of any of these kinds.
+    pub kind: Option<Vec<ClaimKind>>,
+    /// Whose current verdict is any of these.
+    pub current_verdict: Option<Vec<Verdict>>,
+    /// Attributed to this source.
+    pub speaker_id: Option<Uuid>,
+    /// Appearing in this article.
+    pub article_id: Option<Uuid>,
+    /// Quantity claims about this subject (exact match).
+    pub subject: Option<String>,
+    /// Quantity claims counting this measure (exact match).
+    pub measure: Option<String>,
+    /// Text contains this (case-insensitive).
+    pub text_contains: Option<String>,
+    /// Created at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before this time.
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+impl From<ClaimFilterInput> for ClaimFilter {
+    fn from(f: ClaimFilterInput) -> Self {
+        ClaimFilter {
+            status: f.status,
+            kind: f.kind,
+            current_verdict: f.current_verdict,
+            speaker_id: f.speaker_id,
+            article_id: f.article_id,
+            subject: f.subject,
+            measure: f.measure,
+            text_contains: f.text_contains,
+            created_after: f.created_after,
+            created_before: f.created_before,
+        }
+    }
+}
+
+/// Lists claims as a connection (shared by `claims`, `Source.claims`, `Article.claims`).
+pub async fn list_claims(
+    c: &Ctx<'_>,
+    filter: ClaimFilter,
+    order_by: Option<ListOrderInput>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<ListConnection<views::Claim>> {
+    let order = order_by.map(ListOrder::from).unwrap_or_default();
+    let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
+    let rows = claims::list(&c.state.db, &filter, &page).await.gql()?;
+    let db = c.state.db.clone();
+    let total = TotalCount::new(move || {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move { claims::count(&db, &filter).await }
+    });
+    Ok(connection(rows.map(views::Claim::from), total))
+}
+
+#[derive(Default)]
+pub struct ClaimQuery;
+
+#[Object]
+impl ClaimQuery {
+    /// One claim by id.
+    async fn claim(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<Option<views::Claim>> {
+        let c = request_ctx(ctx)?;
+        claims::get(&c.state.db, id)
+            .await
+            .map(|m| Some(m.into()))
+            .gql()
+    }
+
+    /// Claims, newest first unless `orderBy` says otherwise.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ClaimFilterInput>,
+        order_by: Option<ListOrderInput>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Claim>> {
+        let filter = ClaimFilter::from(filter.unwrap_or_default());
+        list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
+    }
+}
+
+#[derive(Default)]
+pub struct ClaimMutation;
+
+#[Object]
+impl ClaimMutation {
+    /// Creates a claim, with the articles it appeared in. Needs the editor role.
+    async fn create_claim(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateClaimInput,
+    ) -> async_graphql::Result<views::Claim> {
+        let c = request_ctx(ctx)?;
+        let command = NewClaim {
+            kind: input.kind,
+            text: input.text,
+            speaker_id: input.speaker_id,
+            status: input.status,
+            quote: input.quote,
+            setting: input.setting,
+            quantity: input.quantity.map(Into::into),
+            appearances: input.appearances.into_iter().map(Into::into).collect(),
+        };
+        claims::create(&c.state.db, c.actor, command)
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Changes a claim if `expectedVersion` is still its version (else CONFLICT).
+    async fn update_claim(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        expected_version: i32,
+        input: UpdateClaimInput,
+    ) -> async_graphql::Result<views::Claim> {
+        let c = request_ctx(ctx)?;
+        let command = ClaimPatch {
+            kind: input.kind,
+            text: input.text,
+            speaker_id: patch(input.speaker_id, |s| s),
+            status: input.status,
+            quote: patch(input.quote, |q| q),
+            setting: patch(input.setting, |s| s),
+            quantity: patch(input.quantity, Into::into),
+        };
+        claims::update(&c.state.db, c.actor, id, expected_version, command)
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Deletes a claim without verifications (verified claims are history: archive them).
+    /// Returns its id.
+    async fn delete_claim(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        let c = request_ctx(ctx)?;
+        claims::delete(&c.state.db, c.actor, id)
+            .await
+            .map(|m| m.id)
+            .gql()
+    }
+
+    /// Records that a claim appeared in an article.
+    async fn add_appearance(
+        &self,
+        ctx: &Context<'_>,
+        claim_id: Uuid,
+        input: AppearanceInput,
+    ) -> async_graphql::Result<views::Appearance> {
+        let c = request_ctx(ctx)?;
+        appearances::add(&c.state.db, c.actor, claim_id, input.into())
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Removes an appearance. Returns its id.
+    async fn remove_appearance(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        let c = request_ctx(ctx)?;
+        appearances::remove(&c.state.db, c.actor, id)
+            .await
+            .map(|m| m.id)
+            .gql()
+    }
+}
+
+#[ComplexObject]
+impl views::Claim {
+    /// The source the claim is attributed to.
+    async fn speaker(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<views::Source>> {
+        let Some(id) = self.speaker_id else {
+            return Ok(None);
+        };
+        request_ctx(ctx)?.loader.load_one(SourceKey(id)).await.gql()
+    }
+
+    /// Where the claim appeared, oldest first.
+    async fn appearances(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Appearance>> {
+        let c = request_ctx(ctx)?;
+        let order = ListOrder {
+            field: SortField::CreatedAt,
+            direction: Direction::Asc,
+        };
+        let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
+        let rows = if page.after.is_none() {
+            // The common case (first page) is batched across all claims of the response.
+            let key = AppearancesKey {
+                claim: self.id,
+                n: page.first + 1,
+            };
+            let rows = c.loader.load_one(key).await.gql()?.unwrap_or_default();
+            into_page(rows, &page, |a| (a.created_at, a.id))
+        } else {
+            appearances::for_claim(&c.state.db, self.id, &page)
+                .await
+                .gql()?
+                .map(Into::into)
+        };
+        Ok(connection(rows, TotalCount::unknown()))
+    }
+
+    /// Verification history, newest first. `first: 3` gives the latest three.
+    async fn verifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Verification>> {
+        let c = request_ctx(ctx)?;
+        let page = page_request(
+            c.state.page_limits(),
+            first,
+            after.as_deref(),
+            ListOrder::NEWEST_FIRST,
+        )?;
+        let rows = if page.after.is_none() {
+            let key = VerificationsKey {
+                claim: self.id,
+                n: page.first + 1,
+            };
+            let rows = c.loader.load_one(key).await.gql()?.unwrap_or_default();
+            into_page(rows, &page, |v| (v.created_at, v.id))
+        } else {
+            verifications::history(&c.state.db, self.id, &page)
+                .await
+                .gql()?
+                .map(Into::into)
+        };
+        Ok(connection(rows, TotalCount::unknown()))
+    }
+
+    /// The verification the current verdict comes from (latest not retracted).
+    async fn current_verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<views::Verification>> {
+        if self.current_verdict.is_none() {
+            return Ok(None);
+        }
+        request_ctx(ctx)?
+            .loader
+            .load_one(StandingKey(self.id))
+            .await
+            .gql()
+    }
+
+    /// Every write that concerned this claim (the claim, its appearances, its
+    /// verifications), oldest first unless `orderBy` says otherwise.
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        order_by: Option<ListOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::AuditEvent>> {
+        let c = request_ctx(ctx)?;
+        let order = order_by.map(ListOrder::from).unwrap_or(ListOrder {
+            field: SortField::CreatedAt,
+            direction: Direction::Asc,
+        });
+        let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
+        let rows = audit::for_claim(&c.state.db, self.id, &page).await.gql()?;
+        Ok(connection(
+            rows.map(views::AuditEvent::from),
+            TotalCount::unknown(),
+        ))
+    }
+}
+
+#[ComplexObject]
+impl views::Appearance {
+    /// The article the claim appeared in.
+    async fn article(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<views::Article>> {
+        request_ctx(ctx)?
+            .loader
+            .load_one(ArticleKey(self.article_id))
+            .await
+            .gql()
+    }
+
+    /// The claim.
+    async fn claim(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<views::Claim>> {
+        request_ctx(ctx)?
+            .loader
+            .load_one(ClaimKey(self.claim_id))
+            .await
+            .gql()
+    }
+}

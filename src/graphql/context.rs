@@ -1,0 +1,35 @@
+//! Access to what the handler put into each request's context.
+
+use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+
+use super::loaders::DbLoader;
+use crate::domain::Actor;
+use crate::state::AppState;
+
+/// The state, the acting party and the request's loader.
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub actor: &'a Actor,
+    pub loader: &'a DataLoader<DbLoader>,
+}
+
+pub fn request_ctx<'a>(ctx: &Context<'a>) -> async_graphql::Result<Ctx<'a>> {
+    Ok(Ctx {
+        state: ctx.data::<AppState>()?,
+        actor: ctx.data::<Actor>()?,
+        loader: ctx.data::<DataLoader<DbLoader>>()?,
+    })
+}
+
+/// Maps an input that may be absent, null or a value onto a service patch field.
+pub fn patch<T, U>(
+    value: async_graphql::MaybeUndefined<T>,
+    map: impl FnOnce(T) -> U,
+) -> Option<Option<U>> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(map(v))),
+    }
+}

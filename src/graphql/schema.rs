@@ -1,0 +1,53 @@
+//! The schema: root objects merged from each area, limits, and the SDL export.
+
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+
+use super::article::{ArticleMutation, ArticleQuery};
+use super::claim::{ClaimMutation, ClaimQuery};
+use super::error::ErrorCodes;
+use super::source::{SourceMutation, SourceQuery};
+use super::verification::{VerificationMutation, VerificationQuery};
+use crate::config::GraphqlSettings;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(SourceQuery, ArticleQuery, ClaimQuery, VerificationQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    SourceMutation,
+    ArticleMutation,
+    ClaimMutation,
+    VerificationMutation,
+);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The schema without data (used for the SDL and by `build`).
+pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(ErrorCodes)
+}
+
+/// The schema served, with the configured limits. Built once at start-up.
+pub fn build(settings: &GraphqlSettings) -> AppSchema {
+    builder()
+        .limit_depth(settings.max_depth)
+        .limit_complexity(settings.max_complexity)
+        .finish()
+}
+
+/// The SDL, sorted, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

@@ -1,0 +1,174 @@
+//! Sources: queries, mutations and relation fields.
+
+use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
+use uuid::Uuid;
+
+use super::connection::{ListConnection, ListOrderInput, TotalCount, connection, page_request};
+use super::context::{patch, request_ctx};
+use super::error::GqlResult;
+use crate::domain::SourceKind;
+use crate::service::claims::ClaimFilter;
+use crate::service::pagination::ListOrder;
+use crate::service::sources::{self, NewSource, SourceFilter, SourcePatch};
+use crate::views;
+
+/// A source to create.
+#[derive(InputObject)]
+pub struct CreateSourceInput {
+    /// What kind of source it is.
+    pub kind: SourceKind,
+    /// The name used for it (unique per kind).
+    pub name: String,
+    /// Other names it is known by.
+    #[graphql(default)]
+    pub aliases: Vec<String>,
+    /// A short description.
+    pub description: Option<String>,
+    /// Its web page.
+    pub url: Option<String>,
+}
+
+/// Changes to a source: omitted fields stay as they are, `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdateSourceInput {
+    pub kind: Option<SourceKind>,
+    pub name: Option<String>,
+    /// Replaces the whole list of aliases.
+    pub aliases: Option<Vec<String>>,
+    pub description: MaybeUndefined<String>,
+    pub url: MaybeUndefined<String>,
+}
+
+/// Filters for `sources`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct SourceFilterInput {
+    /// Any of these kinds.
+    pub kind: Option<Vec<SourceKind>>,
+    /// Name contains this text (case-insensitive).
+    pub name_contains: Option<String>,
+}
+
+impl From<SourceFilterInput> for SourceFilter {
+    fn from(f: SourceFilterInput) -> Self {
+        SourceFilter {
+            kind: f.kind,
+            name_contains: f.name_contains,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct SourceQuery;
+
+#[Object]
+impl SourceQuery {
+    /// One source by id.
+    async fn source(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<Option<views::Source>> {
+        let c = request_ctx(ctx)?;
+        sources::get(&c.state.db, id)
+            .await
+            .map(|m| Some(m.into()))
+            .gql()
+    }
+
+    /// Sources, newest first unless `orderBy` says otherwise.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SourceFilterInput>,
+        order_by: Option<ListOrderInput>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Source>> {
+        let c = request_ctx(ctx)?;
+        let order = order_by.map(ListOrder::from).unwrap_or_default();
+        let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
+        let filter = SourceFilter::from(filter.unwrap_or_default());
+        let rows = sources::list(&c.state.db, &filter, &page).await.gql()?;
+        let db = c.state.db.clone();
+        let total = TotalCount::new(move || {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move { sources::count(&db, &filter).await }
+        });
+        Ok(connection(rows.map(views::Source::from), total))
+    }
+}
+
+#[derive(Default)]
+pub struct SourceMutation;
+
+#[Object]
+impl SourceMutation {
+    /// Creates a source. Needs the editor role.
+    async fn create_source(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSourceInput,
+    ) -> async_graphql::Result<views::Source> {
+        let c = request_ctx(ctx)?;
+        let command = NewSource {
+            kind: input.kind,
+            name: input.name,
+            aliases: input.aliases,
+            description: input.description,
+            url: input.url,
+        };
+        sources::create(&c.state.db, c.actor, command)
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Changes a source if `expectedVersion` is still its version (else CONFLICT).
+    async fn update_source(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        expected_version: i32,
+        input: UpdateSourceInput,
+    ) -> async_graphql::Result<views::Source> {
+        let c = request_ctx(ctx)?;
+        let patch_command = SourcePatch {
+            kind: input.kind,
+            name: input.name,
+            aliases: input.aliases,
+            description: patch(input.description, |d| d),
+            url: patch(input.url, |u| u),
+        };
+        sources::update(&c.state.db, c.actor, id, expected_version, patch_command)
+            .await
+            .map(Into::into)
+            .gql()
+    }
+
+    /// Deletes a source nothing refers to (else CONFLICT). Returns its id.
+    async fn delete_source(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        let c = request_ctx(ctx)?;
+        sources::delete(&c.state.db, c.actor, id)
+            .await
+            .map(|m| m.id)
+            .gql()
+    }
+}
+
+#[ComplexObject]
+impl views::Source {
+    /// Claims attributed to this source, newest first unless `orderBy` says otherwise.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        order_by: Option<ListOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ListConnection<views::Claim>> {
+        let filter = ClaimFilter {
+            speaker_id: Some(self.id),
+            ..ClaimFilter::default()
+        };
+        super::claim::list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
+    }
+}

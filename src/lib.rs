@@ -1,0 +1,16 @@
+//! claimtrack: a service for tracking claims in the news and what checkers found.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod health;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;

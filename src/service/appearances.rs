@@ -1,0 +1,216 @@
+//! Appearances: where a claim was published (an article, an excerpt, a character span).
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::audit::{self, Change};
+use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
+use super::{begin_write, now, require};
+use crate::domain::{Actor, BoundedText, FieldError, Role, Validator};
+use crate::entity::appearance;
+use crate::error::AppError;
+
+const ENTITY: &str = "appearance";
+
+/// A claim's appearance in an article. Spans count Unicode characters of the body,
+/// `start` inclusive, `end` exclusive.
+#[derive(Clone, Debug)]
+pub struct NewAppearance {
+    pub article_id: Uuid,
+    pub excerpt: String,
+    pub span_start: Option<i32>,
+    pub span_end: Option<i32>,
+}
+
+/// A validated appearance (the span is checked against the body when inserting).
+#[derive(Clone, Debug)]
+pub struct ValidAppearance {
+    article_id: Uuid,
+    excerpt: String,
+    span: Option<(i32, i32)>,
+}
+
+impl NewAppearance {
+    pub fn parse(&self, prefix: &str) -> Result<ValidAppearance, Vec<FieldError>> {
+        let mut v = Validator::default();
+        let excerpt = v.check(BoundedText::parse(
+            &format!("{prefix}.excerpt"),
+            &self.excerpt,
+            5000,
+        ));
+        let span = match (self.span_start, self.span_end) {
+            (None, None) => Some(None),
+            (Some(start), Some(end)) if 0 <= start && start < end => Some(Some((start, end))),
+            (Some(_), Some(_)) => v.check(Err(FieldError::new(
+                format!("{prefix}.spanStart"),
+                "must be at least 0 and less than spanEnd",
+            ))),
+            _ => v.check(Err(FieldError::new(
+                format!("{prefix}.spanEnd"),
+                "spanStart and spanEnd go together",
+            ))),
+        };
+        match (excerpt, span) {
+            (Some(excerpt), Some(span)) => Ok(ValidAppearance {
+                article_id: self.article_id,
+                excerpt: excerpt.into_inner(),
+                span,
+            }),
+            _ => Err(v.into_errors()),
+        }
+    }
+}
+
+pub fn snapshot(model: &appearance::Model) -> Value {
+    json!({
+        "claim_id": model.claim_id, "article_id": model.article_id, "excerpt": model.excerpt,
+        "span_start": model.span_start, "span_end": model.span_end,
+    })
+}
+
+/// Inserts an appearance inside the caller's transaction, with its audit event.
+pub(crate) async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    claim_id: Uuid,
+    input: ValidAppearance,
+    prefix: &str,
+) -> Result<appearance::Model, AppError> {
+    let article = super::articles::get(txn, input.article_id)
+        .await
+        .map_err(|_| {
+            AppError::invalid(
+                format!("{prefix}.articleId"),
+                format!("no article with id {}", input.article_id),
+            )
+        })?;
+    if let Some((_, end)) = input.span {
+        let length = article.body.chars().count();
+        if end as usize > length {
+            return Err(AppError::invalid(
+                format!("{prefix}.spanEnd"),
+                format!("is beyond the end of the article body ({length} characters)"),
+            ));
+        }
+    }
+    let existing = appearance::Entity::find()
+        .filter(appearance::Column::ClaimId.eq(claim_id))
+        .filter(appearance::Column::ArticleId.eq(input.article_id))
+        .one(txn)
+        .await?;
+    if existing.is_some() {
+        return Err(AppError::Conflict(format!(
+            "claim {claim_id} already has an appearance in article {}",
+            input.article_id
+        )));
+    }
+    let created = appearance::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        claim_id: Set(claim_id),
+        article_id: Set(input.article_id),
+        excerpt: Set(input.excerpt),
+        span_start: Set(input.span.map(|s| s.0)),
+        span_end: Set(input.span.map(|s| s.1)),
+        created_at: Set(now()),
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: created.id,
+            claim_id: Some(claim_id),
+            operation: "create",
+            changes: snapshot(&created),
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Records that a claim appeared in an article.
+pub async fn add(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    claim_id: Uuid,
+    input: NewAppearance,
+) -> Result<appearance::Model, AppError> {
+    require(actor, Role::Editor)?;
+    let valid = input.parse("input")?;
+    let txn = begin_write(db).await?;
+    super::claims::get(&txn, claim_id).await?;
+    let created = insert(&txn, actor, claim_id, valid, "input").await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn remove(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<appearance::Model, AppError> {
+    require(actor, Role::Editor)?;
+    let txn = begin_write(db).await?;
+    let current = appearance::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
+    appearance::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: id,
+            claim_id: Some(current.claim_id),
+            operation: "delete",
+            changes: snapshot(&current),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// One claim's appearances, oldest first unless the page says otherwise.
+pub async fn for_claim(
+    db: &impl ConnectionTrait,
+    claim_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<appearance::Model>, AppError> {
+    let select = appearance::Entity::find().filter(appearance::Column::ClaimId.eq(claim_id));
+    fetch_page(
+        db,
+        select,
+        appearance::Column::CreatedAt,
+        appearance::Column::Id,
+        page,
+        |a| (a.created_at, a.id),
+    )
+    .await
+}
+
+/// The first `n` appearances of each claim, in one statement (batch loading).
+pub async fn first_n_per_claim(
+    db: &impl ConnectionTrait,
+    claim_ids: &[Uuid],
+    n: u64,
+    direction: Direction,
+) -> Result<Vec<appearance::Model>, AppError> {
+    top_n_per_parent::<appearance::Entity>(
+        db,
+        "claim_id",
+        "created_at",
+        claim_ids,
+        n,
+        direction,
+        "",
+    )
+    .await
+}

@@ -1,0 +1,537 @@
+//! Claims: checkable assertions, their workflow status and kind-specific fields.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::appearances::{self, NewAppearance};
+use super::audit::{self, Change};
+use super::pagination::{Page, PageRequest, SortField, fetch_page};
+use super::{Patch, begin_write, now, require};
+use crate::domain::quantity::RawQuantity;
+use crate::domain::{
+    Actor, BoundedText, ClaimKind, ClaimStatus, FieldError, Quantity, Role, Validator, Verdict,
+};
+use crate::entity::{appearance, claim, verification};
+use crate::error::AppError;
+
+const ENTITY: &str = "claim";
+
+/// A claim to create, optionally with the articles it appeared in.
+#[derive(Clone, Debug)]
+pub struct NewClaim {
+    pub kind: ClaimKind,
+    pub text: String,
+    pub speaker_id: Option<Uuid>,
+    pub status: Option<ClaimStatus>,
+    pub quote: Option<String>,
+    pub setting: Option<String>,
+    pub quantity: Option<RawQuantity>,
+    pub appearances: Vec<NewAppearance>,
+}
+
+/// Changes to a claim; absent fields stay as they are.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimPatch {
+    pub kind: Option<ClaimKind>,
+    pub text: Option<String>,
+    pub speaker_id: Patch<Uuid>,
+    pub status: Option<ClaimStatus>,
+    pub quote: Patch<String>,
+    pub setting: Patch<String>,
+    pub quantity: Patch<RawQuantity>,
+}
+
+/// Filters for listing claims; all given filters must hold.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimFilter {
+    pub status: Option<Vec<ClaimStatus>>,
+    pub kind: Option<Vec<ClaimKind>>,
+    pub current_verdict: Option<Vec<Verdict>>,
+    pub speaker_id: Option<Uuid>,
+    pub article_id: Option<Uuid>,
+    pub subject: Option<String>,
+    pub measure: Option<String>,
+    pub text_contains: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// The kind-specific fields of a claim after validation.
+struct Details {
+    quote: Option<String>,
+    setting: Option<String>,
+    quantity: Option<Quantity>,
+}
+
+fn parse_text(raw: &str) -> Result<String, FieldError> {
+    BoundedText::parse("input.text", raw, 5000).map(BoundedText::into_inner)
+}
+
+fn parse_optional(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    Ok(BoundedText::parse_optional(field, raw, max)?.map(BoundedText::into_inner))
+}
+
+/// Checks that the kind-specific fields fit the kind: quantity claims carry a quantity and
+/// only they do; only quote claims carry a quote (defaulting to the text).
+fn check_details(
+    kind: ClaimKind,
+    text: &str,
+    quote: Option<String>,
+    setting: Option<String>,
+    quantity: Option<Quantity>,
+) -> Result<Details, FieldError> {
+    match kind {
+        ClaimKind::Quantity if quantity.is_none() => {
+            return Err(FieldError::new(
+                "input.quantity",
+                "a quantity claim needs a quantity",
+            ));
+        }
+        ClaimKind::Quote | ClaimKind::Event | ClaimKind::Other if quantity.is_some() => {
+            return Err(FieldError::new(
+                "input.quantity",
+                "only quantity claims carry a quantity",
+            ));
+        }
+        ClaimKind::Quantity | ClaimKind::Event | ClaimKind::Other if quote.is_some() => {
+            return Err(FieldError::new(
+                "input.quote",
+                "only quote claims carry a quote",
+            ));
+        }
+        _ => {}
+    }
+    let quote = match kind {
+        ClaimKind::Quote => quote.or_else(|| Some(text.to_owned())),
+        _ => None,
+    };
+    Ok(Details {
+        quote,
+        setting,
+        quantity,
+    })
+}
+
+fn decimal_text(value: Option<Decimal>) -> Option<String> {
+    value.map(|d| d.normalize().to_string())
+}
+
+/// Reads the stored quantity back into its raw form (for patches that keep it).
+fn stored_quantity(model: &claim::Model) -> Option<RawQuantity> {
+    model.measure.as_ref().map(|measure| RawQuantity {
+        subject: model.subject.clone(),
+        measure: Some(measure.clone()),
+        value: model.value.clone(),
+        lower: model.lower_bound.clone(),
+        upper: model.upper_bound.clone(),
+        unit: model.unit.clone(),
+        approximate: model.approximate,
+        as_of: model.as_of,
+    })
+}
+
+fn apply_details(model: &mut claim::Model, details: Details) {
+    model.quote = details.quote;
+    model.setting = details.setting;
+    let q = details.quantity;
+    model.subject = q.as_ref().and_then(|q| q.subject.clone());
+    model.measure = q.as_ref().map(|q| q.measure.clone());
+    model.value = decimal_text(q.as_ref().and_then(|q| q.value));
+    model.lower_bound = decimal_text(q.as_ref().and_then(|q| q.lower));
+    model.upper_bound = decimal_text(q.as_ref().and_then(|q| q.upper));
+    model.unit = q.as_ref().and_then(|q| q.unit.clone());
+    model.approximate = q.as_ref().is_some_and(|q| q.approximate);
+    model.as_of = q.as_ref().and_then(|q| q.as_of);
+}
+
+/// The stored form of a claim, for the audit trail.
+pub fn snapshot(model: &claim::Model) -> Value {
+    json!({
+        "kind": model.kind, "text": model.text, "speaker_id": model.speaker_id,
+        "status": model.status, "current_verdict": model.current_verdict,
+        "quote": model.quote, "setting": model.setting, "subject": model.subject,
+        "measure": model.measure, "value": model.value, "lower": model.lower_bound,
+        "upper": model.upper_bound, "unit": model.unit, "approximate": model.approximate,
+        "as_of": model.as_of, "version": model.version,
+    })
+}
+
+/// The stored status of a claim (stored values are written only by this service).
+pub fn status_of(model: &claim::Model) -> Result<ClaimStatus, AppError> {
+    model
+        .status
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+}
+
+async fn ensure_speaker(
+    db: &impl ConnectionTrait,
+    speaker_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    if let Some(id) = speaker_id
+        && super::sources::get(db, id).await.is_err()
+    {
+        return Err(AppError::invalid(
+            "input.speakerId",
+            format!("no source with id {id}"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewClaim,
+) -> Result<claim::Model, AppError> {
+    require(actor, Role::Editor)?;
+    let mut v = Validator::default();
+    let text = v.check(parse_text(&input.text));
+    let quote = v.check(parse_optional("input.quote", input.quote.as_deref(), 5000));
+    let setting = v.check(parse_optional(
+        "input.setting",
+        input.setting.as_deref(),
+        1000,
+    ));
+    let quantity = match input.quantity {
+        Some(raw) => v
+            .check_all(Quantity::parse("input.quantity", raw))
+            .map(Some),
+        None => Some(None),
+    };
+    let status = input.status.unwrap_or(ClaimStatus::Unreviewed);
+    if !matches!(status, ClaimStatus::Unreviewed | ClaimStatus::InReview) {
+        v.check::<()>(Err(FieldError::new(
+            "input.status",
+            "a new claim starts as UNREVIEWED or IN_REVIEW",
+        )));
+    }
+    let appearances: Vec<_> = input
+        .appearances
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| v.check_all(a.parse(&format!("input.appearances.{i}"))))
+        .collect();
+    let (Some(text), Some(quote), Some(setting), Some(quantity)) = (text, quote, setting, quantity)
+    else {
+        return Err(AppError::Validation(v.into_errors()));
+    };
+    let details = v.check(check_details(input.kind, &text, quote, setting, quantity));
+    let errors = v.into_errors();
+    let Some(details) = details.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+
+    let txn = begin_write(db).await?;
+    ensure_speaker(&txn, input.speaker_id).await?;
+    let at = now();
+    let mut model = claim::Model {
+        id: Uuid::now_v7(),
+        kind: input.kind.as_str().to_owned(),
+        text,
+        speaker_id: input.speaker_id,
+        status: status.as_str().to_owned(),
+        current_verdict: None,
+        quote: None,
+        setting: None,
+        subject: None,
+        measure: None,
+        value: None,
+        lower_bound: None,
+        upper_bound: None,
+        unit: None,
+        approximate: false,
+        as_of: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    apply_details(&mut model, details);
+    let created = claim::ActiveModel::from(model)
+        .reset_all()
+        .insert(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: created.id,
+            claim_id: Some(created.id),
+            operation: "create",
+            changes: snapshot(&created),
+        },
+    )
+    .await?;
+    for (i, appearance) in appearances.into_iter().enumerate() {
+        appearances::insert(
+            &txn,
+            actor,
+            created.id,
+            appearance,
+            &format!("input.appearances.{i}"),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    patch: ClaimPatch,
+) -> Result<claim::Model, AppError> {
+    require(actor, Role::Editor)?;
+    let mut v = Validator::default();
+    let text = patch.text.as_deref().map(|t| v.check(parse_text(t)));
+    let quote_given = patch.quote.is_some();
+    let quote = patch
+        .quote
+        .map(|q| v.check(parse_optional("input.quote", q.as_deref(), 5000)));
+    let setting = patch
+        .setting
+        .map(|s| v.check(parse_optional("input.setting", s.as_deref(), 1000)));
+    let quantity = patch.quantity.map(|q| match q {
+        Some(raw) => v
+            .check_all(Quantity::parse("input.quantity", raw))
+            .map(Some),
+        None => Some(None),
+    });
+    let errors = v.into_errors();
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+
+    let txn = begin_write(db).await?;
+    let current = get(&txn, id).await?;
+    if current.version != expected_version {
+        return Err(AppError::stale_version(
+            ENTITY,
+            expected_version,
+            current.version,
+        ));
+    }
+    let current_status = status_of(&current)?;
+    if let Some(next) = patch.status
+        && !current_status.can_move_to(next)
+    {
+        return Err(AppError::invalid(
+            "input.status",
+            format!("a claim cannot move from {current_status} to {next}"),
+        ));
+    }
+    if let Some(speaker) = patch.speaker_id {
+        ensure_speaker(&txn, speaker).await?;
+    }
+    let kind = match patch.kind {
+        Some(kind) => kind,
+        None => current
+            .kind
+            .parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+    };
+    let text = text.flatten().unwrap_or(current.text.clone());
+    // Fields not in the patch keep their stored values; the combination is checked again.
+    let quote = quote.flatten().unwrap_or(current.quote.clone());
+    let quote = if patch.kind.is_some() && !quote_given && kind != ClaimKind::Quote {
+        None
+    } else {
+        quote
+    };
+    let quantity = match quantity.flatten() {
+        Some(q) => q,
+        None => stored_quantity(&current)
+            .map(|raw| Quantity::parse("input.quantity", raw))
+            .transpose()
+            .map_err(AppError::Validation)?,
+    };
+    let setting = setting.flatten().unwrap_or(current.setting.clone());
+    let details = check_details(kind, &text, quote, setting, quantity)?;
+    let mut updated = claim::Model {
+        kind: kind.as_str().to_owned(),
+        text,
+        speaker_id: patch.speaker_id.unwrap_or(current.speaker_id),
+        status: patch.status.unwrap_or(current_status).as_str().to_owned(),
+        version: current.version + 1,
+        updated_at: now(),
+        ..current.clone()
+    };
+    apply_details(&mut updated, details);
+    save(&txn, &updated, expected_version).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: id,
+            claim_id: Some(id),
+            operation: "update",
+            changes: audit::diff(&snapshot(&current), &snapshot(&updated)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Writes `updated` if the stored version is still `expected_version`.
+pub(crate) async fn save(
+    db: &impl ConnectionTrait,
+    updated: &claim::Model,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let result = claim::Entity::update_many()
+        .set(claim::ActiveModel::from(updated.clone()).reset_all())
+        .filter(claim::Column::Id.eq(updated.id))
+        .filter(claim::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::stale_version(
+            ENTITY,
+            expected_version,
+            updated.version,
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes a claim and its appearances. A claim with verifications is history and cannot
+/// be deleted (archive it instead): CONFLICT.
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<claim::Model, AppError> {
+    require(actor, Role::Editor)?;
+    let txn = begin_write(db).await?;
+    let current = get(&txn, id).await?;
+    let verifications = verification::Entity::find()
+        .filter(verification::Column::ClaimId.eq(id))
+        .count(&txn)
+        .await?;
+    if verifications > 0 {
+        return Err(AppError::Conflict(format!(
+            "claim {id} has {verifications} verifications; verified claims are kept as history, archive it instead"
+        )));
+    }
+    claim::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: id,
+            claim_id: Some(id),
+            operation: "delete",
+            changes: snapshot(&current),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<claim::Model, AppError> {
+    claim::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id))
+}
+
+/// Claims by id, for batch loading.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<claim::Model>, AppError> {
+    Ok(claim::Entity::find()
+        .filter(claim::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// A case-insensitive `LIKE` pattern matching `text` anywhere, with wildcards escaped.
+pub fn contains_pattern(text: &str) -> LikeExpr {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
+    let mut select = claim::Entity::find();
+    if let Some(statuses) = &filter.status {
+        select = select.filter(claim::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(kinds) = &filter.kind {
+        select = select.filter(claim::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())));
+    }
+    if let Some(verdicts) = &filter.current_verdict {
+        select =
+            select.filter(claim::Column::CurrentVerdict.is_in(verdicts.iter().map(|v| v.as_str())));
+    }
+    if let Some(speaker) = filter.speaker_id {
+        select = select.filter(claim::Column::SpeakerId.eq(speaker));
+    }
+    if let Some(article) = filter.article_id {
+        select = select.filter(
+            claim::Column::Id.in_subquery(
+                Query::select()
+                    .column(appearance::Column::ClaimId)
+                    .from(appearance::Entity)
+                    .and_where(appearance::Column::ArticleId.eq(article))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(subject) = &filter.subject {
+        select = select.filter(claim::Column::Subject.eq(subject.trim()));
+    }
+    if let Some(measure) = &filter.measure {
+        select = select.filter(claim::Column::Measure.eq(measure.trim()));
+    }
+    if let Some(text) = filter.text_contains.as_deref().filter(|t| !t.is_empty()) {
+        select = select.filter(
+            Expr::expr(Func::lower(Expr::col(claim::Column::Text))).like(contains_pattern(text)),
+        );
+    }
+    if let Some(after) = filter.created_after {
+        select = select.filter(claim::Column::CreatedAt.gte(after));
+    }
+    if let Some(before) = filter.created_before {
+        select = select.filter(claim::Column::CreatedAt.lt(before));
+    }
+    select
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ClaimFilter,
+    page: &PageRequest,
+) -> Result<Page<claim::Model>, AppError> {
+    let (column, key): (_, fn(&claim::Model) -> _) = match page.order.field {
+        SortField::CreatedAt => (claim::Column::CreatedAt, |m| (m.created_at, m.id)),
+        SortField::UpdatedAt => (claim::Column::UpdatedAt, |m| (m.updated_at, m.id)),
+    };
+    fetch_page(db, filtered(filter), column, claim::Column::Id, page, key).await
+}
+
+pub async fn count(db: &impl ConnectionTrait, filter: &ClaimFilter) -> Result<u64, AppError> {
+    Ok(filtered(filter).count(db).await?)
+}

@@ -1,0 +1,50 @@
+//! The service layer: the one place with rules, permission checks and transactions.
+//! Every write is one transaction together with its audit event.
+
+pub mod appearances;
+pub mod articles;
+pub mod audit;
+pub mod claims;
+pub mod pagination;
+pub mod sources;
+pub mod verifications;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+use crate::domain::{Actor, Role};
+use crate::error::AppError;
+
+/// The current time at the precision both databases store (microseconds), so that a
+/// value read back equals the value written and keyset cursors compare exactly.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
+/// IMMEDIATE`), so concurrent writers wait on the busy timeout instead of failing when a
+/// read transaction tries to upgrade.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// Fails with FORBIDDEN unless the actor's role includes `needed`.
+pub fn require(actor: &Actor, needed: Role) -> Result<(), AppError> {
+    if actor.role.includes(needed) {
+        Ok(())
+    } else {
+        tracing::info!(actor = %actor.name, role = %actor.role, %needed, "operation refused: role too low");
+        Err(AppError::Forbidden { needed })
+    }
+}
+
+/// A field of a patch: absent (leave as is), or set to a value (`None` clears it).
+pub type Patch<T> = Option<Option<T>>;

@@ -1,0 +1,338 @@
+//! Verifications: append-only judgements of a claim, their evidence and retractions.
+
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::audit::{self, Change};
+use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
+use super::{begin_write, now, require};
+use crate::domain::{
+    Actor, ArticleUrl, BoundedText, ClaimStatus, FieldError, Role, Stance, Validator, Verdict,
+};
+use crate::entity::{citation, claim, retraction, verification};
+use crate::error::AppError;
+
+const ENTITY: &str = "verification";
+const MAX_CITATIONS: usize = 50;
+
+/// A judgement to record.
+#[derive(Clone, Debug)]
+pub struct NewVerification {
+    pub verdict: Verdict,
+    pub summary: String,
+    pub citations: Vec<NewCitation>,
+}
+
+/// A piece of evidence.
+#[derive(Clone, Debug)]
+pub struct NewCitation {
+    pub url: String,
+    pub source_id: Option<Uuid>,
+    pub excerpt: Option<String>,
+    pub stance: Stance,
+}
+
+/// A recorded verification with its evidence.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub verification: verification::Model,
+    pub citations: Vec<citation::Model>,
+}
+
+struct ValidCitation {
+    url: String,
+    source_id: Option<Uuid>,
+    excerpt: Option<String>,
+    stance: Stance,
+}
+
+fn parse_citation(prefix: &str, input: &NewCitation) -> Result<ValidCitation, Vec<FieldError>> {
+    let mut v = Validator::default();
+    let url = v.check(ArticleUrl::parse(&format!("{prefix}.url"), &input.url));
+    let excerpt = v.check(BoundedText::parse_optional(
+        &format!("{prefix}.excerpt"),
+        input.excerpt.as_deref(),
+        5000,
+    ));
+    match (url, excerpt) {
+        (Some(url), Some(excerpt)) => Ok(ValidCitation {
+            url: url.into_inner(),
+            source_id: input.source_id,
+            excerpt: excerpt.map(BoundedText::into_inner),
+            stance: input.stance,
+        }),
+        _ => Err(v.into_errors()),
+    }
+}
+
+/// Records a verification of a claim: the claim becomes `reviewed` and takes the verdict
+/// as its current verdict. An archived claim is not reviewed any more: CONFLICT.
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    claim_id: Uuid,
+    input: NewVerification,
+) -> Result<Recorded, AppError> {
+    require(actor, Role::Checker)?;
+    let mut v = Validator::default();
+    let summary = v.check(BoundedText::parse("input.summary", &input.summary, 20_000));
+    if input.citations.len() > MAX_CITATIONS {
+        v.check::<()>(Err(FieldError::new(
+            "input.citations",
+            format!("at most {MAX_CITATIONS} citations"),
+        )));
+    }
+    let citations: Vec<ValidCitation> = input
+        .citations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| v.check_all(parse_citation(&format!("input.citations.{i}"), c)))
+        .collect();
+    let errors = v.into_errors();
+    let Some(summary) = summary.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+
+    let txn = begin_write(db).await?;
+    let current = super::claims::get(&txn, claim_id).await?;
+    let status = super::claims::status_of(&current)?;
+    if status == ClaimStatus::Archived {
+        return Err(AppError::Conflict(format!(
+            "claim {claim_id} is archived; unarchived claims only can be verified"
+        )));
+    }
+    for (i, citation) in citations.iter().enumerate() {
+        if let Some(source) = citation.source_id
+            && super::sources::get(&txn, source).await.is_err()
+        {
+            return Err(AppError::invalid(
+                format!("input.citations.{i}.sourceId"),
+                format!("no source with id {source}"),
+            ));
+        }
+    }
+    let created = verification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        claim_id: Set(claim_id),
+        verdict: Set(input.verdict.as_str().to_owned()),
+        rating: Set(input.verdict.rating().map(i16::from)),
+        summary: Set(summary.into_inner()),
+        reviewer_id: Set(actor.principal_id),
+        reviewer_name: Set(actor.name.clone()),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    let mut stored = Vec::with_capacity(citations.len());
+    for (position, c) in citations.into_iter().enumerate() {
+        stored.push(
+            citation::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                verification_id: Set(created.id),
+                position: Set(position as i16),
+                url: Set(c.url),
+                source_id: Set(c.source_id),
+                excerpt: Set(c.excerpt),
+                stance: Set(c.stance.as_str().to_owned()),
+            }
+            .insert(&txn)
+            .await?,
+        );
+    }
+    let updated = claim::Model {
+        status: ClaimStatus::Reviewed.as_str().to_owned(),
+        current_verdict: Some(created.verdict.clone()),
+        version: current.version + 1,
+        updated_at: now(),
+        ..current.clone()
+    };
+    super::claims::save(&txn, &updated, current.version).await?;
+    audit::record(&txn, actor, Change {
+        entity_type: ENTITY,
+        entity_id: created.id,
+        claim_id: Some(claim_id),
+        operation: "record",
+        changes: json!({
+            "verdict": created.verdict, "rating": created.rating, "summary": created.summary,
+            "citations": stored.len(),
+            "claim": audit::diff(&super::claims::snapshot(&current), &super::claims::snapshot(&updated)),
+        }),
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(Recorded {
+        verification: created,
+        citations: stored,
+    })
+}
+
+/// Retracts a verification: a retraction record is added and the claim's current verdict
+/// falls back to its latest verification that stands (none left: back to `in_review`).
+pub async fn retract(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    verification_id: Uuid,
+    reason: &str,
+) -> Result<retraction::Model, AppError> {
+    require(actor, Role::Checker)?;
+    let reason = BoundedText::parse("input.reason", reason, 5000)?;
+    let txn = begin_write(db).await?;
+    let target = get(&txn, verification_id).await?;
+    let already = retraction::Entity::find()
+        .filter(retraction::Column::VerificationId.eq(verification_id))
+        .one(&txn)
+        .await?;
+    if already.is_some() {
+        return Err(AppError::Conflict(format!(
+            "verification {verification_id} is already retracted"
+        )));
+    }
+    let created = retraction::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        verification_id: Set(verification_id),
+        reason: Set(reason.into_inner()),
+        retracted_by_id: Set(actor.principal_id),
+        retracted_by_name: Set(actor.name.clone()),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    let current = super::claims::get(&txn, target.claim_id).await?;
+    let standing = latest_standing(&txn, target.claim_id).await?;
+    let status = match (&standing, super::claims::status_of(&current)?) {
+        (None, ClaimStatus::Reviewed) => ClaimStatus::InReview,
+        (_, status) => status,
+    };
+    let updated = claim::Model {
+        status: status.as_str().to_owned(),
+        current_verdict: standing.map(|v| v.verdict),
+        version: current.version + 1,
+        updated_at: now(),
+        ..current.clone()
+    };
+    super::claims::save(&txn, &updated, current.version).await?;
+    audit::record(&txn, actor, Change {
+        entity_type: ENTITY,
+        entity_id: verification_id,
+        claim_id: Some(target.claim_id),
+        operation: "retract",
+        changes: json!({
+            "reason": created.reason,
+            "claim": audit::diff(&super::claims::snapshot(&current), &super::claims::snapshot(&updated)),
+        }),
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The latest verification of a claim that has not been retracted.
+async fn latest_standing(
+    db: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Option<verification::Model>, AppError> {
+    Ok(verification::Entity::find()
+        .filter(verification::Column::ClaimId.eq(claim_id))
+        .filter(
+            verification::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(retraction::Column::VerificationId)
+                    .from(retraction::Entity)
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(verification::Column::CreatedAt)
+        .order_by_desc(verification::Column::Id)
+        .one(db)
+        .await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<verification::Model, AppError> {
+    verification::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id))
+}
+
+/// A claim's verification history, newest first unless the page says otherwise.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    claim_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<verification::Model>, AppError> {
+    let select = verification::Entity::find().filter(verification::Column::ClaimId.eq(claim_id));
+    fetch_page(
+        db,
+        select,
+        verification::Column::CreatedAt,
+        verification::Column::Id,
+        page,
+        |v| (v.created_at, v.id),
+    )
+    .await
+}
+
+/// The newest `n` verifications of each claim, in one statement (batch loading).
+pub async fn latest_n_per_claim(
+    db: &impl ConnectionTrait,
+    claim_ids: &[Uuid],
+    n: u64,
+    direction: Direction,
+) -> Result<Vec<verification::Model>, AppError> {
+    top_n_per_parent::<verification::Entity>(
+        db,
+        "claim_id",
+        "created_at",
+        claim_ids,
+        n,
+        direction,
+        "",
+    )
+    .await
+}
+
+/// The standing (latest non-retracted) verification of each claim, in one statement.
+pub async fn standing_per_claim(
+    db: &impl ConnectionTrait,
+    claim_ids: &[Uuid],
+) -> Result<Vec<verification::Model>, AppError> {
+    top_n_per_parent::<verification::Entity>(
+        db,
+        "claim_id",
+        "created_at",
+        claim_ids,
+        1,
+        Direction::Desc,
+        "AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.verification_id = t.id)",
+    )
+    .await
+}
+
+/// Citations of each verification, in position order (batch loading).
+pub async fn citations_of(
+    db: &impl ConnectionTrait,
+    verification_ids: &[Uuid],
+) -> Result<Vec<citation::Model>, AppError> {
+    Ok(citation::Entity::find()
+        .filter(citation::Column::VerificationId.is_in(verification_ids.iter().copied()))
+        .order_by_asc(citation::Column::VerificationId)
+        .order_by_asc(citation::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Retractions of the given verifications (batch loading).
+pub async fn retractions_of(
+    db: &impl ConnectionTrait,
+    verification_ids: &[Uuid],
+) -> Result<Vec<retraction::Model>, AppError> {
+    Ok(retraction::Entity::find()
+        .filter(retraction::Column::VerificationId.is_in(verification_ids.iter().copied()))
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,108 @@
+//! Composition root: connect, migrate, build the schema, bind, serve.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::config::Settings;
+use crate::graphql::{self, GraphiqlPage};
+use crate::state::AppState;
+use crate::{db, health};
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (running pending migrations when configured), builds the
+    /// schema and binds the listener. Binding happens here, so the port is known before
+    /// anything runs.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (connection, statements) = db::connect(&settings.database).await?;
+        if settings.database.migrate_on_start {
+            db::migrate(&connection).await?;
+        }
+        let state = AppState {
+            db: connection,
+            settings: std::sync::Arc::new(settings),
+            statements,
+        };
+        let listener = TcpListener::bind(&state.settings.server.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM/SIGINT, then lets in-flight requests finish (up to the
+    /// configured shutdown timeout).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let settings = state.settings.clone();
+    let schema = web::Data::new(graphql::schema::build(&settings.graphql));
+    let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
+    let data = web::Data::new(state);
+    let body_limit = settings.server.max_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(schema.clone())
+            .app_data(graphiql.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .wrap_fn(|request, service| {
+                let request_id = request.extensions().get::<RequestId>().copied();
+                let response = service.call(request);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(id) = request_id
+                        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::default())
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/readyz", web::get().to(health::readyz))
+            .service(
+                web::resource("/graphql")
+                    .route(web::post().to(graphql::graphql_post))
+                    .route(web::get().to(graphql::graphql_get)),
+            )
+            .default_service(web::to(|| async {
+                HttpResponse::NotFound().json(serde_json::json!({ "error": "not found" }))
+            }))
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .client_request_timeout(Duration::from_secs(30));
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok(server.listen(listener)?.run())
+}

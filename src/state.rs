@@ -1,0 +1,25 @@
+//! What both doors share: the database, the settings, counters.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::db::StatementCounter;
+use crate::service::pagination::PageLimits;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub statements: StatementCounter,
+}
+
+impl AppState {
+    pub fn page_limits(&self) -> PageLimits {
+        PageLimits {
+            default_size: self.settings.graphql.default_page_size,
+            max_size: self.settings.graphql.max_page_size,
+        }
+    }
+}

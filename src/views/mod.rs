@@ -1,0 +1,23 @@
+//! Wire types shared by the doors: what clients see, apart from how rows are stored.
+//! Relation fields (speaker, appearances, …) are added per door (GraphQL `ComplexObject`s).
+
+mod article;
+mod audit;
+mod claim;
+mod source;
+mod verification;
+
+pub use article::Article;
+pub use audit::AuditEvent;
+pub use claim::{Appearance, Claim, Quantity};
+pub use source::Source;
+pub use verification::{Citation, Retraction, Verification};
+
+/// Parses a stored enum spelling. Stored values are written only by the service, so a
+/// failure means a corrupted row; it degrades to `fallback` rather than failing a read.
+fn stored<T: std::str::FromStr>(raw: &str, fallback: T) -> T {
+    raw.parse().unwrap_or_else(|_| {
+        tracing::error!(value = raw, "unknown stored enum value");
+        fallback
+    })
+}

@@ -1,0 +1,48 @@
+use async_graphql::SimpleObject;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::SourceKind;
+use crate::entity::source;
+
+/// Someone or something that says or carries information: a person, an organisation,
+/// an outlet, a government, a group, a document or a dataset.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[graphql(complex)]
+pub struct Source {
+    /// Unique id (UUIDv7).
+    pub id: Uuid,
+    /// What kind of source this is.
+    pub kind: SourceKind,
+    /// The name used for it (unique per kind).
+    pub name: String,
+    /// Other names it is known by ("ISIS" for the Islamic State).
+    pub aliases: Vec<String>,
+    /// A short description.
+    pub description: Option<String>,
+    /// Its web page, if any.
+    pub url: Option<String>,
+    /// Incremented by every change; pass it back as `expectedVersion` when updating.
+    pub version: i32,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<source::Model> for Source {
+    fn from(m: source::Model) -> Self {
+        Self {
+            id: m.id,
+            kind: super::stored(&m.kind, SourceKind::Organization),
+            name: m.name,
+            aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
+            description: m.description,
+            url: m.url,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
