@@ -4,7 +4,9 @@ use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object}
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::connection::{ListConnection, ListOrderInput, TotalCount, connection, page_request};
+use super::connection::{
+    ArticleConnection, ClaimConnection, ListOrderInput, TotalCount, connection, page_request,
+};
 use super::context::{patch, request_ctx};
 use super::error::GqlResult;
 use super::loaders::SourceKey;
@@ -35,11 +37,17 @@ pub struct CreateArticleInput {
 /// Changes to an article: omitted fields stay as they are, `null` clears an optional field.
 #[derive(InputObject)]
 pub struct UpdateArticleInput {
+    /// A new URL (canonicalised; must stay unique).
     pub url: Option<String>,
+    /// A new headline.
     pub title: Option<String>,
+    /// A new outlet; null clears it.
     pub outlet_id: MaybeUndefined<Uuid>,
+    /// A new publication time; null clears it.
     pub published_at: MaybeUndefined<DateTime<Utc>>,
+    /// A new language tag; null clears it.
     pub language: MaybeUndefined<String>,
+    /// A new full text. Existing appearance spans are not re-checked against it.
     pub body: Option<String>,
 }
 
@@ -96,7 +104,7 @@ impl ArticleQuery {
         order_by: Option<ListOrderInput>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Article>> {
+    ) -> async_graphql::Result<ArticleConnection> {
         let c = request_ctx(ctx)?;
         let order = order_by.map(ListOrder::from).unwrap_or_default();
         let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
@@ -188,7 +196,7 @@ impl views::Article {
         order_by: Option<ListOrderInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Claim>> {
+    ) -> async_graphql::Result<ClaimConnection> {
         let filter = ClaimFilter {
             article_id: Some(self.id),
             ..ClaimFilter::default()

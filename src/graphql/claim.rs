@@ -2,10 +2,12 @@
 
 use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::connection::{ListConnection, ListOrderInput, TotalCount, connection, page_request};
+use super::connection::{
+    AppearanceConnection, AuditEventConnection, ClaimConnection, ListOrderInput, TotalCount,
+    VerificationConnection, connection, page_request,
+};
 use super::context::{Ctx, patch, request_ctx};
 use super::error::GqlResult;
 use super::loaders::{
@@ -18,6 +20,7 @@ use crate::service::claims::{self, ClaimFilter, ClaimPatch, NewClaim};
 use crate::service::pagination::{Direction, ListOrder, SortField, into_page};
 use crate::service::{audit, verifications};
 use crate::views;
+use crate::views::Decimal;
 
 /// The figure of a quantity claim. Numbers are exact decimals.
 #[derive(InputObject)]
@@ -46,9 +49,9 @@ impl From<QuantityInput> for RawQuantity {
         RawQuantity {
             subject: q.subject,
             measure: Some(q.measure),
-            value: q.value.map(|d| d.to_string()),
-            lower: q.lower.map(|d| d.to_string()),
-            upper: q.upper.map(|d| d.to_string()),
+            value: q.value.map(|d| d.0.to_string()),
+            lower: q.lower.map(|d| d.0.to_string()),
+            upper: q.upper.map(|d| d.0.to_string()),
             unit: q.unit,
             approximate: q.approximate,
             as_of: q.as_of,
@@ -105,13 +108,19 @@ pub struct CreateClaimInput {
 /// Changes to a claim: omitted fields stay as they are, `null` clears an optional field.
 #[derive(InputObject)]
 pub struct UpdateClaimInput {
+    /// A new kind; the kind-specific fields must fit it.
     pub kind: Option<ClaimKind>,
+    /// New text.
     pub text: Option<String>,
+    /// A new speaker; null clears it.
     pub speaker_id: MaybeUndefined<Uuid>,
     /// A workflow move: UNREVIEWED → IN_REVIEW → REVIEWED, any → ARCHIVED.
     pub status: Option<ClaimStatus>,
+    /// New verbatim words (quote claims); null clears them.
     pub quote: MaybeUndefined<String>,
+    /// A new setting; null clears it.
     pub setting: MaybeUndefined<String>,
+    /// A new figure (quantity claims); null clears it.
     pub quantity: MaybeUndefined<QuantityInput>,
 }
 
@@ -164,7 +173,7 @@ pub async fn list_claims(
     order_by: Option<ListOrderInput>,
     first: Option<i32>,
     after: Option<String>,
-) -> async_graphql::Result<ListConnection<views::Claim>> {
+) -> async_graphql::Result<ClaimConnection> {
     let order = order_by.map(ListOrder::from).unwrap_or_default();
     let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
     let rows = claims::list(&c.state.db, &filter, &page).await.gql()?;
@@ -202,7 +211,7 @@ impl ClaimQuery {
         order_by: Option<ListOrderInput>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Claim>> {
+    ) -> async_graphql::Result<ClaimConnection> {
         let filter = ClaimFilter::from(filter.unwrap_or_default());
         list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
     }
@@ -310,7 +319,7 @@ impl views::Claim {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Appearance>> {
+    ) -> async_graphql::Result<AppearanceConnection> {
         let c = request_ctx(ctx)?;
         let order = ListOrder {
             field: SortField::CreatedAt,
@@ -340,7 +349,7 @@ impl views::Claim {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Verification>> {
+    ) -> async_graphql::Result<VerificationConnection> {
         let c = request_ctx(ctx)?;
         let page = page_request(
             c.state.page_limits(),
@@ -387,7 +396,7 @@ impl views::Claim {
         order_by: Option<ListOrderInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::AuditEvent>> {
+    ) -> async_graphql::Result<AuditEventConnection> {
         let c = request_ctx(ctx)?;
         let order = order_by.map(ListOrder::from).unwrap_or(ListOrder {
             field: SortField::CreatedAt,

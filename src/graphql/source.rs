@@ -3,7 +3,9 @@
 use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
 use uuid::Uuid;
 
-use super::connection::{ListConnection, ListOrderInput, TotalCount, connection, page_request};
+use super::connection::{
+    ClaimConnection, ListOrderInput, SourceConnection, TotalCount, connection, page_request,
+};
 use super::context::{patch, request_ctx};
 use super::error::GqlResult;
 use crate::domain::SourceKind;
@@ -31,11 +33,15 @@ pub struct CreateSourceInput {
 /// Changes to a source: omitted fields stay as they are, `null` clears an optional field.
 #[derive(InputObject)]
 pub struct UpdateSourceInput {
+    /// A new kind.
     pub kind: Option<SourceKind>,
+    /// A new name (unique per kind).
     pub name: Option<String>,
     /// Replaces the whole list of aliases.
     pub aliases: Option<Vec<String>>,
+    /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
+    /// A new web page; null clears it.
     pub url: MaybeUndefined<String>,
 }
 
@@ -83,7 +89,7 @@ impl SourceQuery {
         order_by: Option<ListOrderInput>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Source>> {
+    ) -> async_graphql::Result<SourceConnection> {
         let c = request_ctx(ctx)?;
         let order = order_by.map(ListOrder::from).unwrap_or_default();
         let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
@@ -164,7 +170,7 @@ impl views::Source {
         order_by: Option<ListOrderInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<ListConnection<views::Claim>> {
+    ) -> async_graphql::Result<ClaimConnection> {
         let filter = ClaimFilter {
             speaker_id: Some(self.id),
             ..ClaimFilter::default()

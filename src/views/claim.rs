@@ -1,6 +1,6 @@
+use super::Decimal;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -59,7 +59,7 @@ pub struct Quantity {
 }
 
 fn decimal(raw: &Option<String>) -> Option<Decimal> {
-    raw.as_deref().and_then(|d| d.parse().ok())
+    raw.as_deref().and_then(|d| d.parse().ok()).map(Decimal)
 }
 
 impl From<claim::Model> for Claim {

@@ -4,12 +4,14 @@
 mod article;
 mod audit;
 mod claim;
+mod decimal;
 mod source;
 mod verification;
 
 pub use article::Article;
 pub use audit::AuditEvent;
 pub use claim::{Appearance, Claim, Quantity};
+pub use decimal::Decimal;
 pub use source::Source;
 pub use verification::{Citation, Retraction, Verification};
 

@@ -1,0 +1,28 @@
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use serde::Serialize;
+
+/// An exact decimal number, written as a string ("129", "0.25", "1.5e6" on input).
+/// Never a binary float: every digit sent is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Decimal(#[serde(with = "rust_decimal::serde::str")] pub rust_decimal::Decimal);
+
+/// An exact decimal number, written as a string ("129", "0.25"). Never a binary float:
+/// every digit sent is kept. JSON numbers are accepted as written.
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let text = match &value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(InputValueError::expected_type(value)),
+        };
+        crate::domain::quantity::parse_decimal("value", &text)
+            .map(Decimal)
+            .map_err(|e| InputValueError::custom(e.message))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}

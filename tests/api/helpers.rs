@@ -1,0 +1,276 @@
+//! The test harness: spawn_app(backend) → TestApp, plus request helpers and fixtures.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use claimtrack::config::Settings;
+use claimtrack::startup::Application;
+use claimtrack::state::AppState;
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+/// The variable that turns the PostgreSQL half of the suite on (outside the app's
+/// CLAIMTRACK_ prefix, so the app never reads it).
+pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Stamps each test body into a `sqlite` and a `postgres` test.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: &$crate::helpers::TestApp) $body
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
+                    run(&app).await;
+                    app.finish().await;
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await else {
+                        return;
+                    };
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    server: actix_web::dev::ServerHandle,
+    cleanup: Option<Cleanup>,
+}
+
+/// What to remove when a test is done.
+enum Cleanup {
+    SqliteDir(#[allow(dead_code)] TempDir),
+    PostgresSchema { admin_url: String, schema: String },
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Starts the app on a random port with a fresh database. `None` when the backend is
+/// PostgreSQL and TEST_POSTGRES_URL is unset (the test is skipped with one line).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let mut settings = Settings::defaults().expect("built-in settings");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = 1;
+    settings.database.max_connections = 5;
+    settings.database.min_connections = 0;
+    if std::env::var_os("TEST_LOG").is_some() {
+        claimtrack::telemetry::init(&settings.log);
+    }
+    let cleanup = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            settings.database.url = format!("sqlite://{}", dir.path().join("test.db").display());
+            Cleanup::SqliteDir(dir)
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+                eprintln!("skipped on PostgreSQL: set {POSTGRES_URL_VAR} to run it");
+                return None;
+            };
+            let schema = create_schema(&admin_url).await;
+            settings.database.url = admin_url.clone();
+            settings.database.schema = Some(schema.clone());
+            Cleanup::PostgresSchema { admin_url, schema }
+        }
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let server = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    Some(TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        server,
+        cleanup: Some(cleanup),
+    })
+}
+
+/// Creates a fresh schema `t_<unix seconds>_<random>`; sweeps ones left over an hour ago
+/// by tests that panicked. Fails (never skips) when the server is unreachable.
+async fn create_schema(admin_url: &str) -> String {
+    let admin = Database::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+    let now = unix_seconds();
+    let leftovers = admin
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'",
+        ))
+        .await
+        .expect("list schemas");
+    for row in leftovers {
+        let name: String = row.try_get("", "nspname").expect("schema name");
+        let created = name.split('_').nth(1).and_then(|s| s.parse::<u64>().ok());
+        if created.is_some_and(|at| at + 3600 < now) {
+            let _ = admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .await;
+        }
+    }
+    let schema = format!("t_{now}_{}", Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .expect("create schema");
+    admin.close().await.ok();
+    schema
+}
+
+impl TestApp {
+    /// Stops the server and removes the test's database.
+    pub async fn finish(mut self) {
+        self.server.stop(false).await;
+        self.state.db.clone().close().await.ok();
+        if let Some(Cleanup::PostgresSchema { admin_url, schema }) = self.cleanup.take()
+            && let Ok(admin) = Database::connect(&admin_url).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await;
+            admin.close().await.ok();
+        }
+    }
+
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// As `graphql`, asserting that there were no errors; returns `data`.
+    pub async fn gql_ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// As `graphql`, asserting an error; returns its `extensions.code`.
+    pub async fn gql_error(&self, query: &str, variables: Value) -> (String, Value) {
+        let response = self.graphql(query, variables).await;
+        let error = response["errors"][0].clone();
+        assert!(!error.is_null(), "expected an error: {response:#}");
+        let code = error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        (code, error)
+    }
+
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+
+    /// Rows in a table, read straight from the database.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+
+    pub async fn create_source(&self, kind: &str, name: &str) -> Uuid {
+        let data = self
+            .gql_ok(
+                "mutation($input: CreateSourceInput!) { createSource(input: $input) { id } }",
+                json!({ "input": { "kind": kind, "name": name } }),
+            )
+            .await;
+        id(&data["createSource"]["id"])
+    }
+
+    pub async fn create_article(&self, url: &str, body: &str, outlet: Option<Uuid>) -> Uuid {
+        let data = self
+            .gql_ok(
+                "mutation($input: CreateArticleInput!) { createArticle(input: $input) { id } }",
+                json!({ "input": { "url": url, "title": format!("Article at {url}"), "body": body, "outletId": outlet } }),
+            )
+            .await;
+        id(&data["createArticle"]["id"])
+    }
+
+    /// Creates a claim from a `CreateClaimInput` JSON value and returns the new claim.
+    pub async fn create_claim(&self, input: Value) -> Value {
+        let data = self
+            .gql_ok(
+                &format!("mutation($input: CreateClaimInput!) {{ createClaim(input: $input) {{ {CLAIM_FIELDS} }} }}"),
+                json!({ "input": input }),
+            )
+            .await;
+        data["createClaim"].clone()
+    }
+
+    pub async fn record_verification(&self, claim: Uuid, verdict: &str) -> Value {
+        let data = self
+            .gql_ok(
+                "mutation($claim: UUID!, $input: RecordVerificationInput!) {
+                    recordVerification(claimId: $claim, input: $input) { id verdict rating createdAt }
+                }",
+                json!({ "claim": claim, "input": { "verdict": verdict, "summary": format!("judged {verdict}") } }),
+            )
+            .await;
+        data["recordVerification"].clone()
+    }
+}
+
+/// The claim fields the tests read back.
+pub const CLAIM_FIELDS: &str =
+    "id kind text status currentVerdict quote setting version createdAt updatedAt
+    speaker { id name }
+    quantity { subject measure value lower upper unit approximate asOf }";
+
+pub fn id(value: &Value) -> Uuid {
+    value
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a UUID: {value}"))
+}

@@ -1,0 +1,115 @@
+use serde_json::{Value, json};
+
+use crate::both_backends;
+
+both_backends! {
+    async fn queries_work_over_get_and_mutations_do_not(app: TestApp) {
+        app.create_source("PERSON", "John Kerry").await;
+        let url = format!("{}/graphql", app.address);
+        let response = app.client.get(&url).query(&[("query", "{ sources { edges { node { name } } } }")]).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["data"]["sources"]["edges"][0]["node"]["name"], "John Kerry");
+
+        let mutation = "mutation { createSource(input: { kind: PERSON, name: \"Sneaky\" }) { id } }";
+        let response = app.client.get(&url).query(&[("query", mutation)]).send().await.unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST");
+        assert_eq!(app.count_rows("sources").await, 1);
+    }
+
+    async fn a_browser_gets_graphiql(app: TestApp) {
+        let response = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let page = response.text().await.unwrap();
+        assert!(page.contains("graphiql") && page.contains("https://unpkg.com/"), "{page}");
+    }
+
+    async fn health_and_readiness_answer_and_every_response_has_a_request_id(app: TestApp) {
+        for path in ["/healthz", "/readyz"] {
+            let response = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            assert!(response.headers().contains_key("x-request-id"), "{path}");
+        }
+        let ready: Value = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(ready["database"], "ok");
+    }
+
+    async fn malformed_requests_get_bad_user_input_never_a_crash(app: TestApp) {
+        for query in [
+            "{ claims { edges { node { nosuchfield } } } }",
+            "{ claims( ",
+            "query($id: UUID!) { claim(id: $id) { id } }",
+        ] {
+            let (code, _) = app.gql_error(query, json!({ "id": "not-a-uuid" })).await;
+            assert_eq!(code, "BAD_USER_INPUT", "{query}");
+        }
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .body("{ not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        // A deeply nested query is refused by the depth limit, not executed.
+        let deep = format!("{{ claims {{ edges {{ node {} }} }} }}", "{ appearances { edges { node { claim ".repeat(6) + "{ id }" + &" } } } }".repeat(6));
+        let (code, _) = app.gql_error(&deep, json!({})).await;
+        assert_eq!(code, "BAD_USER_INPUT");
+    }
+}
+
+#[actix_web::test]
+async fn the_graphiql_script_base_is_configurable_for_air_gapped_sites() {
+    let mut settings = claimtrack::config::Settings::defaults().unwrap();
+    settings.graphql.graphiql_cdn = "https://mirror.newsroom.internal/npm/".into();
+    let page = claimtrack::graphql::GraphiqlPage::render(&settings.graphql)
+        .0
+        .unwrap();
+    assert!(
+        page.contains("https://mirror.newsroom.internal/npm/graphiql@"),
+        "{page}"
+    );
+    assert!(!page.contains("unpkg.com"));
+}
+
+both_backends! {
+    async fn every_type_field_and_enum_value_of_the_schema_is_described(app: TestApp) {
+        let data = app
+            .gql_ok(
+                "{ __schema { types { name kind description
+                    fields { name description args { name description } }
+                    inputFields { name description }
+                    enumValues { name description } } } }",
+                json!({}),
+            )
+            .await;
+        let mut missing = Vec::new();
+        let blank = |v: &Value| v.as_str().is_none_or(|s| s.trim().is_empty());
+        for ty in data["__schema"]["types"].as_array().unwrap() {
+            let name = ty["name"].as_str().unwrap();
+            if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+                continue;
+            }
+            if blank(&ty["description"]) && !["QueryRoot", "MutationRoot"].contains(&name) {
+                missing.push(name.to_owned());
+            }
+            for list in ["fields", "inputFields", "enumValues"] {
+                for item in ty[list].as_array().into_iter().flatten() {
+                    if blank(&item["description"]) {
+                        missing.push(format!("{name}.{}", item["name"].as_str().unwrap()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "undescribed: {missing:?}");
+    }
+}

@@ -1,0 +1,16 @@
+//! Integration tests over real HTTP: a server on a random port and a fresh database per
+//! test, each test run on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod articles;
+mod audit;
+mod claims;
+mod demo;
+mod http;
+mod paging;
+mod schema_sdl;
+mod sources;
+mod statements;
+mod verifications;

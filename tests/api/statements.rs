@@ -1,0 +1,74 @@
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{TestApp, id};
+
+/// The dashboard: newest claims with speaker, appearances (article and outlet) and the
+/// latest three verifications.
+pub const DASHBOARD: &str = "query Dashboard($first: Int!) {
+  claims(first: $first) {
+    edges { node {
+      id text kind status createdAt
+      quantity { value lower upper unit measure subject }
+      speaker { name }
+      appearances { edges { node { excerpt article { title url outlet { name } } } } }
+      verifications(first: 3) { edges { node { verdict rating createdAt } } }
+    } }
+  }
+}";
+
+async fn statements_for(app: &TestApp, first: usize) -> (u64, usize) {
+    let before = app.statements();
+    let data = app.gql_ok(DASHBOARD, json!({ "first": first })).await;
+    let statements = app.statements() - before;
+    (
+        statements,
+        data["claims"]["edges"].as_array().unwrap().len(),
+    )
+}
+
+both_backends! {
+    async fn the_dashboard_query_runs_a_fixed_number_of_statements_whatever_the_page_size(app: TestApp) {
+        let mut speakers = Vec::new();
+        for n in 0..3 {
+            speakers.push(app.create_source("PERSON", &format!("Speaker {n}")).await);
+        }
+        let mut articles = Vec::new();
+        for n in 0..4 {
+            let outlet = app.create_source("OUTLET", &format!("Outlet {n}")).await;
+            articles.push(app.create_article(&format!("https://outlet{n}.example/story"), "the body text", Some(outlet)).await);
+        }
+        for n in 0..50_usize {
+            let claim = app
+                .create_claim(json!({
+                    "kind": "QUANTITY", "text": format!("claim {n}"),
+                    "speakerId": if n.is_multiple_of(10) { None } else { Some(speakers[n % 3]) },
+                    "quantity": { "measure": "deaths", "value": n.to_string() },
+                    "appearances": [
+                        { "articleId": articles[n % 4], "excerpt": "the body" },
+                        { "articleId": articles[(n + 1) % 4], "excerpt": "text" }
+                    ]
+                }))
+                .await;
+            for verdict in ["FALSE", "MIXED", "TRUE", "MOSTLY_TRUE"].iter().take(1 + n % 4) {
+                app.record_verification(id(&claim["id"]), verdict).await;
+            }
+        }
+
+        let (small, small_len) = statements_for(app, 5).await;
+        let (large, large_len) = statements_for(app, 50).await;
+        assert_eq!((small_len, large_len), (5, 50));
+        assert_eq!(small, large, "statement count grows with the page size");
+        assert!(large <= 6, "the dashboard query ran {large} statements");
+
+        // The latest three really are the latest three.
+        let data = app.gql_ok(DASHBOARD, json!({ "first": 50 })).await;
+        for edge in data["claims"]["edges"].as_array().unwrap() {
+            let n: usize = edge["node"]["text"].as_str().unwrap()[6..].parse().unwrap();
+            let verdicts = edge["node"]["verifications"]["edges"].as_array().unwrap();
+            assert_eq!(verdicts.len(), (1 + n % 4).min(3), "claim {n}");
+            assert_eq!(edge["node"]["appearances"]["edges"].as_array().unwrap().len(), 2);
+            assert_eq!(edge["node"]["speaker"].is_null(), n.is_multiple_of(10));
+        }
+    }
+}
