@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
+use crate::domain::{Actor, Role};
+use crate::service::keys;
 use crate::startup::Application;
 use crate::{db, demo, graphql, telemetry};
 
@@ -40,11 +42,45 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
     /// Load the worked example (an article about the November 2015 Paris attacks). Idempotent.
     Demo {
         #[command(flatten)]
         database: DatabaseArg,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; its secret is printed once and never stored.
+    Create {
+        /// Who or what will hold it.
+        #[arg(long)]
+        name: String,
+        /// viewer, checker, editor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Days until it stops working; omitted: it does not expire.
+        #[arg(long, value_name = "DAYS")]
+        expires_in: Option<u32>,
+    },
+    /// List keys: id, name, role, created, expires, last used, revoked.
+    List,
+    /// Revoke a key by its id or short key id; it stops working at once.
+    Revoke {
+        /// The key's id (UUID) or short key id.
+        id: String,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    raw.to_ascii_lowercase().parse()
 }
 
 #[derive(Debug, Args)]
@@ -91,13 +127,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ));
             Ok(())
         }
+        Command::Keys { command, database } => {
+            let settings = cli.settings(database.database_url.as_deref(), None)?;
+            let (connection, _) = db::connect(&settings.database).await?;
+            db::migrate(&connection).await?;
+            run_keys(&connection, command).await
+        }
         Command::Serve {
             database,
             bind,
             demo: with_demo,
         } => {
             let settings = cli.settings(database.database_url.as_deref(), bind.as_deref())?;
+            let bootstrap = settings.auth.bootstrap_admin_key;
             let app = Application::build(settings).await?;
+            if bootstrap && let Some(created) = keys::ensure_admin_key(&app.state().db).await? {
+                announce_first_admin_key(&created.secret);
+            }
             if *with_demo {
                 let summary = demo::load(&app.state().db).await?;
                 tracing::info!(
@@ -120,6 +166,80 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn run_keys(db: &sea_orm::DatabaseConnection, command: &KeysCommand) -> anyhow::Result<()> {
+    let operator = Actor::system("cli");
+    match command {
+        KeysCommand::Create {
+            name,
+            role,
+            expires_in,
+        } => {
+            let created = keys::create(db, &operator, name, *role, *expires_in).await?;
+            let key = &created.record.key;
+            print(&format!(
+                "created {} key {} ({}) for {}{}\n\n    {}\n\nThis secret is shown only once; send it as `Authorization: Bearer <secret>`.\n",
+                created.record.role,
+                key.key_id,
+                key.id,
+                key.name,
+                key.expires_at
+                    .map(|e| format!(", expires {}", e.to_rfc3339()))
+                    .unwrap_or_default(),
+                created.secret
+            ));
+        }
+        KeysCommand::List => {
+            let mut out = format!(
+                "{:<14} {:<36} {:<24} {:<8} {:<20} {:<20} {:<20} {}\n",
+                "KEY ID", "ID", "NAME", "ROLE", "CREATED", "EXPIRES", "LAST USED", "REVOKED"
+            );
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for record in keys::list(db, &operator).await? {
+                let k = &record.key;
+                out.push_str(&format!(
+                    "{:<14} {:<36} {:<24} {:<8} {:<20} {:<20} {:<20} {}\n",
+                    k.key_id,
+                    k.id,
+                    k.name,
+                    record.role,
+                    when(Some(k.created_at)),
+                    when(k.expires_at),
+                    when(k.last_used_at),
+                    when(k.revoked_at)
+                ));
+            }
+            print(&out);
+        }
+        KeysCommand::Revoke { id } => {
+            let record = keys::revoke(db, &operator, id).await?;
+            print(&format!(
+                "revoked key {} ({})\n",
+                record.key.key_id, record.key.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Shown once, on stderr, like a database's generated first password.
+#[allow(
+    clippy::print_stderr,
+    reason = "the one-time secret must reach the operator"
+)]
+fn announce_first_admin_key(secret: &str) {
+    eprintln!(
+        "\n------------------------------------------------------------------------\n\
+         No admin API key existed, so claimtrack created one. It is shown only\n\
+         this once; store it now (create others with `claimtrack keys create`):\n\n    \
+         {secret}\n\n\
+         Use it as: Authorization: Bearer <key>\n\
+         ------------------------------------------------------------------------\n"
+    );
 }
 
 /// Command output goes to stdout; logs go to stderr.

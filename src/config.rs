@@ -17,7 +17,69 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub graphql: GraphqlSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub cors: CorsSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Let callers without credentials read (never write).
+    pub anonymous_reads: bool,
+    /// On a database without a usable admin key, `serve` creates one and prints it once.
+    pub bootstrap_admin_key: bool,
+    pub jwt: JwtSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSettings {
+    pub enabled: bool,
+    pub algorithm: JwtAlgorithm,
+    /// HS256: the shared secret (pass it through the environment, never a file in git).
+    pub secret: String,
+    /// RS256/ES256: the identity provider's public key, PEM text.
+    pub public_key_pem: String,
+    /// RS256/ES256: or a file holding that PEM.
+    pub public_key_file: String,
+    /// Required `iss`.
+    pub issuer: String,
+    /// Required `aud`.
+    pub audience: String,
+    /// The claim holding the role (viewer, checker, editor, admin).
+    pub role_claim: String,
+    /// The claim naming the holder in the audit trail.
+    pub subject_claim: String,
+    /// Clock skew tolerated on `exp`/`nbf`, in seconds.
+    pub leeway_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    HS256,
+    RS256,
+    ES256,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    /// Sustained requests per minute per principal (anonymous callers: per client IP).
+    pub requests_per_minute: u32,
+    /// Requests allowed at once above the sustained rate.
+    pub burst: u32,
+    /// Take the client IP from X-Forwarded-For/Forwarded (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Origins allowed to call the API from a browser, e.g. "https://dashboard.example".
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -149,6 +211,32 @@ impl Settings {
         anyhow::ensure!(
             (1..=g.max_page_size).contains(&g.default_page_size),
             "graphql.default_page_size must be between 1 and graphql.max_page_size"
+        );
+        let jwt = &self.auth.jwt;
+        if jwt.enabled {
+            anyhow::ensure!(
+                !jwt.issuer.is_empty(),
+                "auth.jwt.issuer is required when JWT is enabled"
+            );
+            anyhow::ensure!(
+                !jwt.audience.is_empty(),
+                "auth.jwt.audience is required when JWT is enabled"
+            );
+            match jwt.algorithm {
+                JwtAlgorithm::HS256 => anyhow::ensure!(
+                    jwt.secret.len() >= 32,
+                    "auth.jwt.secret must be at least 32 bytes for HS256"
+                ),
+                JwtAlgorithm::RS256 | JwtAlgorithm::ES256 => anyhow::ensure!(
+                    !jwt.public_key_pem.is_empty() || !jwt.public_key_file.is_empty(),
+                    "auth.jwt.public_key_pem or auth.jwt.public_key_file is required for RS256/ES256"
+                ),
+            }
+        }
+        let limit = &self.rate_limit;
+        anyhow::ensure!(
+            !limit.enabled || (limit.requests_per_minute >= 1 && limit.burst >= 1),
+            "rate_limit.requests_per_minute and rate_limit.burst must be at least 1"
         );
         anyhow::ensure!(
             self.database.max_connections >= 1,

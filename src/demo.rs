@@ -223,7 +223,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
     }
 
     let (title, body) = title_and_body();
-    let article = match articles::get_by_url(db, ARTICLE_URL).await {
+    let article = match articles::get_by_url(db, &actor, ARTICLE_URL).await {
         Ok(found) => {
             count(false);
             found
@@ -252,7 +252,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
         after: None,
         order: ListOrder::NEWEST_FIRST,
     };
-    let existing_claims = claims::list(db, &in_article, &page).await?;
+    let existing_claims = claims::list(db, &actor, &in_article, &page).await?;
     let mut toll_claim = None;
     for spec in claim_specs() {
         let found = existing_claims
@@ -292,7 +292,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
 
     if let Some(claim) = toll_claim {
         let history =
-            verifications::history(db, claim.id, &PageRequest { first: 1, ..page }).await?;
+            verifications::history(db, &actor, claim.id, &PageRequest { first: 1, ..page }).await?;
         count(history.items.is_empty());
         if history.items.is_empty() {
             let input = NewVerification {

@@ -13,16 +13,18 @@ pub enum ErrorCode {
     Conflict,
     Unauthenticated,
     Forbidden,
+    RateLimited,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 6] = [
+    pub const ALL: [ErrorCode; 7] = [
         ErrorCode::BadUserInput,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
+        ErrorCode::RateLimited,
         ErrorCode::Internal,
     ];
 
@@ -33,6 +35,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -143,6 +146,7 @@ mod tests {
                 "CONFLICT",
                 "UNAUTHENTICATED",
                 "FORBIDDEN",
+                "RATE_LIMITED",
                 "INTERNAL"
             ]
         );

@@ -3,11 +3,15 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use crate::auth::Authenticator;
+use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::graphql::{self, GraphiqlPage};
 use crate::state::AppState;
@@ -64,17 +68,52 @@ impl Application {
     }
 }
 
+fn cors(settings: &crate::config::CorsSettings) -> Cors {
+    // Default: no origin allowed. Each configured dashboard origin may call the API.
+    settings
+        .allowed_origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .max_age(3600)
+}
+
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let settings = state.settings.clone();
+    let authenticator = web::Data::new(Authenticator::new(
+        state.db.clone(),
+        &settings.auth,
+        &settings.rate_limit,
+    )?);
+    // Idle principals' rate-limit state is dropped regularly, so memory stays bounded.
+    let forgetting = authenticator.clone();
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            forgetting.forget_idle();
+        }
+    });
     let schema = web::Data::new(graphql::schema::build(&settings.graphql));
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
     let data = web::Data::new(state);
     let body_limit = settings.server.max_body_bytes;
+    let settings_for_app = settings.clone();
     let mut server = HttpServer::new(move || {
+        let settings = &settings_for_app;
         App::new()
             .app_data(data.clone())
             .app_data(schema.clone())
             .app_data(graphiql.clone())
+            .app_data(authenticator.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .wrap_fn(|request, service| {
@@ -92,11 +131,13 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     Ok(response)
                 }
             })
+            .wrap(cors(&settings.cors))
             .wrap(TracingLogger::default())
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .service(
                 web::resource("/graphql")
+                    .wrap(from_fn(authenticate))
                     .route(web::post().to(graphql::graphql_post))
                     .route(web::get().to(graphql::graphql_get)),
             )

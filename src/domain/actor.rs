@@ -37,20 +37,64 @@ impl Role {
 /// The acting party of an operation, recorded on every audit event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
-    /// The stored principal, when the actor is one (API key or token holder).
+    /// The stored principal, when the actor is one (an API key's holder).
     pub principal_id: Option<Uuid>,
-    /// A readable name for the audit trail ("system:demo", a key's name).
+    /// A readable name for the audit trail ("system:demo", a key's name, "jwt:<subject>").
     pub name: String,
-    pub role: Role,
+    /// What the actor may do; `None` for no access at all.
+    pub role: Option<Role>,
+    /// Whether the actor presented credentials that were accepted.
+    pub authenticated: bool,
 }
 
 impl Actor {
-    /// An internal actor for operator commands run on the server itself (demo, import).
+    /// An internal actor for operator commands run on the server itself (demo, keys).
     pub fn system(name: &str) -> Self {
         Self {
             principal_id: None,
             name: format!("system:{name}"),
-            role: Role::Admin,
+            role: Some(Role::Admin),
+            authenticated: true,
+        }
+    }
+
+    /// A stored principal, authenticated by an API key.
+    pub fn principal(id: Uuid, name: &str, role: Role) -> Self {
+        Self {
+            principal_id: Some(id),
+            name: name.to_owned(),
+            role: Some(role),
+            authenticated: true,
+        }
+    }
+
+    /// The holder of a valid token from the identity provider.
+    pub fn token_holder(subject: &str, role: Role) -> Self {
+        Self {
+            principal_id: None,
+            name: format!("jwt:{subject}"),
+            role: Some(role),
+            authenticated: true,
+        }
+    }
+
+    /// A caller without credentials: a viewer when anonymous reads are on, else nothing.
+    pub fn anonymous(reads_allowed: bool) -> Self {
+        Self {
+            principal_id: None,
+            name: "anonymous".into(),
+            role: reads_allowed.then_some(Role::Viewer),
+            authenticated: false,
+        }
+    }
+
+    /// A caller whose credentials were refused: never downgraded to anonymous access.
+    pub fn refused() -> Self {
+        Self {
+            principal_id: None,
+            name: "refused credentials".into(),
+            role: None,
+            authenticated: false,
         }
     }
 }

@@ -20,6 +20,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::principal::Entity",
+        from = "Column::PrincipalId",
+        to = "super::principal::Column::Id"
+    )]
+    Principal,
+}
+
+impl Related<super::principal::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Principal.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

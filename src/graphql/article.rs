@@ -89,8 +89,8 @@ impl ArticleQuery {
     ) -> async_graphql::Result<Option<views::Article>> {
         let c = request_ctx(ctx)?;
         let found = match (id, url) {
-            (Some(id), None) => articles::get(&c.state.db, id).await,
-            (None, Some(url)) => articles::get_by_url(&c.state.db, &url).await,
+            (Some(id), None) => articles::get(&c.state.db, c.actor, id).await,
+            (None, Some(url)) => articles::get_by_url(&c.state.db, c.actor, &url).await,
             _ => Err(AppError::invalid("id", "give exactly one of id and url")),
         };
         found.map(|m| Some(m.into())).gql()
@@ -109,11 +109,13 @@ impl ArticleQuery {
         let order = order_by.map(ListOrder::from).unwrap_or_default();
         let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
         let filter = ArticleFilter::from(filter.unwrap_or_default());
-        let rows = articles::list(&c.state.db, &filter, &page).await.gql()?;
-        let db = c.state.db.clone();
+        let rows = articles::list(&c.state.db, c.actor, &filter, &page)
+            .await
+            .gql()?;
+        let (db, actor) = (c.state.db.clone(), c.actor.clone());
         let total = TotalCount::new(move || {
-            let (db, filter) = (db.clone(), filter.clone());
-            async move { articles::count(&db, &filter).await }
+            let (db, actor, filter) = (db.clone(), actor.clone(), filter.clone());
+            async move { articles::count(&db, &actor, &filter).await }
         });
         Ok(connection(rows.map(views::Article::from), total))
     }

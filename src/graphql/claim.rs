@@ -176,11 +176,13 @@ pub async fn list_claims(
 ) -> async_graphql::Result<ClaimConnection> {
     let order = order_by.map(ListOrder::from).unwrap_or_default();
     let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
-    let rows = claims::list(&c.state.db, &filter, &page).await.gql()?;
-    let db = c.state.db.clone();
+    let rows = claims::list(&c.state.db, c.actor, &filter, &page)
+        .await
+        .gql()?;
+    let (db, actor) = (c.state.db.clone(), c.actor.clone());
     let total = TotalCount::new(move || {
-        let (db, filter) = (db.clone(), filter.clone());
-        async move { claims::count(&db, &filter).await }
+        let (db, actor, filter) = (db.clone(), actor.clone(), filter.clone());
+        async move { claims::count(&db, &actor, &filter).await }
     });
     Ok(connection(rows.map(views::Claim::from), total))
 }
@@ -197,7 +199,7 @@ impl ClaimQuery {
         id: Uuid,
     ) -> async_graphql::Result<Option<views::Claim>> {
         let c = request_ctx(ctx)?;
-        claims::get(&c.state.db, id)
+        claims::get(&c.state.db, c.actor, id)
             .await
             .map(|m| Some(m.into()))
             .gql()
@@ -335,7 +337,7 @@ impl views::Claim {
             let rows = c.loader.load_one(key).await.gql()?.unwrap_or_default();
             into_page(rows, &page, |a| (a.created_at, a.id))
         } else {
-            appearances::for_claim(&c.state.db, self.id, &page)
+            appearances::for_claim(&c.state.db, c.actor, self.id, &page)
                 .await
                 .gql()?
                 .map(Into::into)
@@ -365,7 +367,7 @@ impl views::Claim {
             let rows = c.loader.load_one(key).await.gql()?.unwrap_or_default();
             into_page(rows, &page, |v| (v.created_at, v.id))
         } else {
-            verifications::history(&c.state.db, self.id, &page)
+            verifications::history(&c.state.db, c.actor, self.id, &page)
                 .await
                 .gql()?
                 .map(Into::into)
@@ -403,7 +405,9 @@ impl views::Claim {
             direction: Direction::Asc,
         });
         let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
-        let rows = audit::for_claim(&c.state.db, self.id, &page).await.gql()?;
+        let rows = audit::for_claim(&c.state.db, c.actor, self.id, &page)
+            .await
+            .gql()?;
         Ok(connection(
             rows.map(views::AuditEvent::from),
             TotalCount::unknown(),

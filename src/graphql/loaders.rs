@@ -7,6 +7,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::domain::Actor;
 use crate::error::AppError;
 use crate::service::pagination::Direction;
 use crate::service::{appearances, articles, claims, sources, verifications};
@@ -15,11 +16,12 @@ use crate::views;
 /// Loads rows for one request; created per request so nothing is cached across requests.
 pub struct DbLoader {
     db: DatabaseConnection,
+    actor: Actor,
 }
 
 impl DbLoader {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, actor: Actor) -> Self {
+        Self { db, actor }
     }
 }
 
@@ -70,7 +72,7 @@ impl Loader<SourceKey> for DbLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[SourceKey]) -> LoadResult<SourceKey, Self::Value> {
-        let rows = sources::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let rows = sources::by_ids(&self.db, &self.actor, &ids(keys, |k| k.0)).await?;
         Ok(rows
             .into_iter()
             .map(|m| (SourceKey(m.id), m.into()))
@@ -83,7 +85,7 @@ impl Loader<ArticleKey> for DbLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[ArticleKey]) -> LoadResult<ArticleKey, Self::Value> {
-        let rows = articles::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let rows = articles::by_ids(&self.db, &self.actor, &ids(keys, |k| k.0)).await?;
         Ok(rows
             .into_iter()
             .map(|m| (ArticleKey(m.id), m.into()))
@@ -96,7 +98,7 @@ impl Loader<ClaimKey> for DbLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[ClaimKey]) -> LoadResult<ClaimKey, Self::Value> {
-        let rows = claims::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let rows = claims::by_ids(&self.db, &self.actor, &ids(keys, |k| k.0)).await?;
         Ok(rows
             .into_iter()
             .map(|m| (ClaimKey(m.id), m.into()))
@@ -111,7 +113,10 @@ impl Loader<AppearancesKey> for DbLoader {
     async fn load(&self, keys: &[AppearancesKey]) -> LoadResult<AppearancesKey, Self::Value> {
         let mut out: HashMap<AppearancesKey, Self::Value> = HashMap::new();
         for (n, claims) in by_size(keys, |k| (k.claim, k.n)) {
-            for row in appearances::first_n_per_claim(&self.db, &claims, n, Direction::Asc).await? {
+            for row in
+                appearances::first_n_per_claim(&self.db, &self.actor, &claims, n, Direction::Asc)
+                    .await?
+            {
                 out.entry(AppearancesKey {
                     claim: row.claim_id,
                     n,
@@ -131,8 +136,14 @@ impl Loader<VerificationsKey> for DbLoader {
     async fn load(&self, keys: &[VerificationsKey]) -> LoadResult<VerificationsKey, Self::Value> {
         let mut out: HashMap<VerificationsKey, Self::Value> = HashMap::new();
         for (n, claims) in by_size(keys, |k| (k.claim, k.n)) {
-            for row in
-                verifications::latest_n_per_claim(&self.db, &claims, n, Direction::Desc).await?
+            for row in verifications::latest_n_per_claim(
+                &self.db,
+                &self.actor,
+                &claims,
+                n,
+                Direction::Desc,
+            )
+            .await?
             {
                 out.entry(VerificationsKey {
                     claim: row.claim_id,
@@ -151,7 +162,8 @@ impl Loader<StandingKey> for DbLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[StandingKey]) -> LoadResult<StandingKey, Self::Value> {
-        let rows = verifications::standing_per_claim(&self.db, &ids(keys, |k| k.0)).await?;
+        let rows =
+            verifications::standing_per_claim(&self.db, &self.actor, &ids(keys, |k| k.0)).await?;
         Ok(rows
             .into_iter()
             .map(|m| (StandingKey(m.claim_id), m.into()))
@@ -165,7 +177,7 @@ impl Loader<CitationsKey> for DbLoader {
 
     async fn load(&self, keys: &[CitationsKey]) -> LoadResult<CitationsKey, Self::Value> {
         let mut out: HashMap<CitationsKey, Self::Value> = HashMap::new();
-        for row in verifications::citations_of(&self.db, &ids(keys, |k| k.0)).await? {
+        for row in verifications::citations_of(&self.db, &self.actor, &ids(keys, |k| k.0)).await? {
             out.entry(CitationsKey(row.verification_id))
                 .or_default()
                 .push(row.into());
@@ -179,7 +191,8 @@ impl Loader<RetractionKey> for DbLoader {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[RetractionKey]) -> LoadResult<RetractionKey, Self::Value> {
-        let rows = verifications::retractions_of(&self.db, &ids(keys, |k| k.0)).await?;
+        let rows =
+            verifications::retractions_of(&self.db, &self.actor, &ids(keys, |k| k.0)).await?;
         Ok(rows
             .into_iter()
             .map(|m| (RetractionKey(m.verification_id), m.into()))

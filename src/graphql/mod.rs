@@ -6,19 +6,20 @@ mod claim;
 mod connection;
 mod context;
 mod error;
+mod keys;
 mod loaders;
 pub mod schema;
 mod source;
 mod verification;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 
-use crate::domain::{Actor, Role};
+use crate::domain::Actor;
 use crate::state::AppState;
 pub use schema::{AppSchema, sdl};
 
@@ -40,34 +41,36 @@ impl GraphiqlPage {
     }
 }
 
-/// Until authentication lands, every HTTP caller acts as one anonymous party with full
-/// rights; the service layer already checks roles, so only this function changes then.
-fn request_actor() -> Actor {
-    Actor {
-        principal_id: None,
-        name: "anonymous".into(),
-        role: Role::Admin,
-    }
+/// The actor the auth middleware resolved for this request.
+fn request_actor(http: &HttpRequest) -> Actor {
+    http.extensions()
+        .get::<Actor>()
+        .cloned()
+        .unwrap_or_else(Actor::refused)
 }
 
-fn prepare(state: &AppState, request: async_graphql::Request) -> async_graphql::Request {
+fn prepare(
+    state: &AppState,
+    actor: Actor,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
+    let loader = loaders::DbLoader::new(state.db.clone(), actor.clone());
     request
         .data(state.clone())
-        .data(request_actor())
-        .data(DataLoader::new(
-            loaders::DbLoader::new(state.db.clone()),
-            tokio::spawn,
-        ))
+        .data(actor)
+        .data(DataLoader::new(loader, tokio::spawn))
 }
 
 /// POST /graphql
 pub async fn graphql_post(
+    http: HttpRequest,
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
+    let actor = request_actor(&http);
     schema
-        .execute(prepare(&state, request.into_inner()))
+        .execute(prepare(&state, actor, request.into_inner()))
         .await
         .into()
 }
@@ -108,7 +111,9 @@ pub async fn graphql_get(
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    let response = schema.execute(prepare(&state, request)).await;
+    let response = schema
+        .execute(prepare(&state, request_actor(&http), request))
+        .await;
     HttpResponse::Ok().json(response)
 }
 

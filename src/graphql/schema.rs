@@ -5,13 +5,20 @@ use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, S
 use super::article::{ArticleMutation, ArticleQuery};
 use super::claim::{ClaimMutation, ClaimQuery};
 use super::error::ErrorCodes;
+use super::keys::{KeyMutation, KeyQuery};
 use super::source::{SourceMutation, SourceQuery};
 use super::verification::{VerificationMutation, VerificationQuery};
 use crate::config::GraphqlSettings;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(SourceQuery, ArticleQuery, ClaimQuery, VerificationQuery);
+pub struct QueryRoot(
+    SourceQuery,
+    ArticleQuery,
+    ClaimQuery,
+    VerificationQuery,
+    KeyQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
@@ -20,6 +27,7 @@ pub struct MutationRoot(
     ArticleMutation,
     ClaimMutation,
     VerificationMutation,
+    KeyMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -75,7 +75,7 @@ impl SourceQuery {
         id: Uuid,
     ) -> async_graphql::Result<Option<views::Source>> {
         let c = request_ctx(ctx)?;
-        sources::get(&c.state.db, id)
+        sources::get(&c.state.db, c.actor, id)
             .await
             .map(|m| Some(m.into()))
             .gql()
@@ -94,11 +94,13 @@ impl SourceQuery {
         let order = order_by.map(ListOrder::from).unwrap_or_default();
         let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
         let filter = SourceFilter::from(filter.unwrap_or_default());
-        let rows = sources::list(&c.state.db, &filter, &page).await.gql()?;
-        let db = c.state.db.clone();
+        let rows = sources::list(&c.state.db, c.actor, &filter, &page)
+            .await
+            .gql()?;
+        let (db, actor) = (c.state.db.clone(), c.actor.clone());
         let total = TotalCount::new(move || {
-            let (db, filter) = (db.clone(), filter.clone());
-            async move { sources::count(&db, &filter).await }
+            let (db, actor, filter) = (db.clone(), actor.clone(), filter.clone());
+            async move { sources::count(&db, &actor, &filter).await }
         });
         Ok(connection(rows.map(views::Source::from), total))
     }

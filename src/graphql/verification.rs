@@ -48,7 +48,7 @@ impl VerificationQuery {
         id: Uuid,
     ) -> async_graphql::Result<Option<views::Verification>> {
         let c = request_ctx(ctx)?;
-        verifications::get(&c.state.db, id)
+        verifications::get(&c.state.db, c.actor, id)
             .await
             .map(|m| Some(m.into()))
             .gql()
@@ -101,7 +101,7 @@ impl VerificationMutation {
         verifications::retract(&c.state.db, c.actor, id, &reason)
             .await
             .gql()?;
-        verifications::get(&c.state.db, id)
+        verifications::get(&c.state.db, c.actor, id)
             .await
             .map(Into::into)
             .gql()
@@ -117,6 +117,14 @@ impl views::Verification {
             .load_one(ClaimKey(self.claim_id))
             .await
             .gql()
+    }
+
+    /// Who recorded it.
+    async fn reviewer(&self) -> views::Reviewer {
+        views::Reviewer {
+            id: self.reviewer_id,
+            name: self.reviewer_name.clone(),
+        }
     }
 
     /// The evidence, in order.

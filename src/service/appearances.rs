@@ -80,7 +80,7 @@ pub(crate) async fn insert(
     input: ValidAppearance,
     prefix: &str,
 ) -> Result<appearance::Model, AppError> {
-    let article = super::articles::get(txn, input.article_id)
+    let article = super::articles::find(txn, input.article_id)
         .await
         .map_err(|_| {
             AppError::invalid(
@@ -144,7 +144,7 @@ pub async fn add(
     require(actor, Role::Editor)?;
     let valid = input.parse("input")?;
     let txn = begin_write(db).await?;
-    super::claims::get(&txn, claim_id).await?;
+    super::claims::find(&txn, claim_id).await?;
     let created = insert(&txn, actor, claim_id, valid, "input").await?;
     txn.commit().await?;
     Ok(created)
@@ -181,9 +181,11 @@ pub async fn remove(
 /// One claim's appearances, oldest first unless the page says otherwise.
 pub async fn for_claim(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     claim_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<appearance::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     let select = appearance::Entity::find().filter(appearance::Column::ClaimId.eq(claim_id));
     fetch_page(
         db,
@@ -199,10 +201,12 @@ pub async fn for_claim(
 /// The first `n` appearances of each claim, in one statement (batch loading).
 pub async fn first_n_per_claim(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     claim_ids: &[Uuid],
     n: u64,
     direction: Direction,
 ) -> Result<Vec<appearance::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     top_n_per_parent::<appearance::Entity>(
         db,
         "claim_id",

@@ -93,7 +93,7 @@ pub fn snapshot(model: &article::Model) -> Value {
 
 async fn ensure_outlet(db: &impl ConnectionTrait, outlet_id: Option<Uuid>) -> Result<(), AppError> {
     if let Some(id) = outlet_id
-        && super::sources::get(db, id).await.is_err()
+        && super::sources::find(db, id).await.is_err()
     {
         return Err(AppError::invalid(
             "input.outletId",
@@ -192,7 +192,7 @@ pub async fn update(
         .transpose()?;
 
     let txn = begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let current = find(&txn, id).await?;
     if current.version != expected_version {
         return Err(AppError::stale_version(
             ENTITY,
@@ -256,7 +256,7 @@ pub async fn delete(
 ) -> Result<article::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let current = find(&txn, id).await?;
     article::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -274,11 +274,21 @@ pub async fn delete(
     Ok(current)
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<article::Model, AppError> {
+/// Reads a record without a permission check (inside the service's own transactions).
+pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<article::Model, AppError> {
     article::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(ENTITY, id))
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<article::Model, AppError> {
+    require(actor, Role::Viewer)?;
+    find(db, id).await
 }
 
 async fn get_by_url_canonical(
@@ -294,8 +304,10 @@ async fn get_by_url_canonical(
 /// Finds an article by any spelling of its URL (canonicalised before lookup).
 pub async fn get_by_url(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     raw_url: &str,
 ) -> Result<article::Model, AppError> {
+    require(actor, Role::Viewer)?;
     let url = ArticleUrl::parse("url", raw_url)?;
     get_by_url_canonical(db, &url)
         .await?
@@ -305,8 +317,10 @@ pub async fn get_by_url(
 /// Articles by id, for batch loading.
 pub async fn by_ids(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     ids: &[Uuid],
 ) -> Result<Vec<article::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(article::Entity::find()
         .filter(article::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -332,9 +346,11 @@ fn filtered(filter: &ArticleFilter) -> sea_orm::Select<article::Entity> {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &ArticleFilter,
     page: &PageRequest,
 ) -> Result<Page<article::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     let (column, key): (_, fn(&article::Model) -> _) = match page.order.field {
         SortField::CreatedAt => (article::Column::CreatedAt, |m| (m.created_at, m.id)),
         SortField::UpdatedAt => (article::Column::UpdatedAt, |m| (m.updated_at, m.id)),
@@ -342,6 +358,11 @@ pub async fn list(
     fetch_page(db, filtered(filter), column, article::Column::Id, page, key).await
 }
 
-pub async fn count(db: &impl ConnectionTrait, filter: &ArticleFilter) -> Result<u64, AppError> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &ArticleFilter,
+) -> Result<u64, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(filtered(filter).count(db).await?)
 }

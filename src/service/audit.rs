@@ -5,7 +5,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::pagination::{Page, PageRequest, fetch_page};
-use crate::domain::Actor;
+use super::require;
+use crate::domain::{Actor, Role};
 use crate::entity::audit_event;
 use crate::error::AppError;
 
@@ -61,9 +62,11 @@ pub fn diff(before: &Value, after: &Value) -> Value {
 /// unless the page asks otherwise.
 pub async fn for_claim(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     claim_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<audit_event::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     let select = audit_event::Entity::find().filter(audit_event::Column::ClaimId.eq(claim_id));
     fetch_page(
         db,

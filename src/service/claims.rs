@@ -180,7 +180,7 @@ async fn ensure_speaker(
     speaker_id: Option<Uuid>,
 ) -> Result<(), AppError> {
     if let Some(id) = speaker_id
-        && super::sources::get(db, id).await.is_err()
+        && super::sources::find(db, id).await.is_err()
     {
         return Err(AppError::invalid(
             "input.speakerId",
@@ -317,7 +317,7 @@ pub async fn update(
     }
 
     let txn = begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let current = find(&txn, id).await?;
     if current.version != expected_version {
         return Err(AppError::stale_version(
             ENTITY,
@@ -419,7 +419,7 @@ pub async fn delete(
 ) -> Result<claim::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let current = find(&txn, id).await?;
     let verifications = verification::Entity::find()
         .filter(verification::Column::ClaimId.eq(id))
         .count(&txn)
@@ -446,18 +446,30 @@ pub async fn delete(
     Ok(current)
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<claim::Model, AppError> {
+/// Reads a record without a permission check (inside the service's own transactions).
+pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<claim::Model, AppError> {
     claim::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(ENTITY, id))
 }
 
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<claim::Model, AppError> {
+    require(actor, Role::Viewer)?;
+    find(db, id).await
+}
+
 /// Claims by id, for batch loading.
 pub async fn by_ids(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     ids: &[Uuid],
 ) -> Result<Vec<claim::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(claim::Entity::find()
         .filter(claim::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -522,9 +534,11 @@ fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &ClaimFilter,
     page: &PageRequest,
 ) -> Result<Page<claim::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     let (column, key): (_, fn(&claim::Model) -> _) = match page.order.field {
         SortField::CreatedAt => (claim::Column::CreatedAt, |m| (m.created_at, m.id)),
         SortField::UpdatedAt => (claim::Column::UpdatedAt, |m| (m.updated_at, m.id)),
@@ -532,6 +546,11 @@ pub async fn list(
     fetch_page(db, filtered(filter), column, claim::Column::Id, page, key).await
 }
 
-pub async fn count(db: &impl ConnectionTrait, filter: &ClaimFilter) -> Result<u64, AppError> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &ClaimFilter,
+) -> Result<u64, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(filtered(filter).count(db).await?)
 }

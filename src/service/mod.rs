@@ -5,6 +5,7 @@ pub mod appearances;
 pub mod articles;
 pub mod audit;
 pub mod claims;
+pub mod keys;
 pub mod pagination;
 pub mod sources;
 pub mod verifications;
@@ -36,13 +37,19 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(db.begin_with_options(options).await?)
 }
 
-/// Fails with FORBIDDEN unless the actor's role includes `needed`.
+/// Fails unless the actor's role includes `needed`: UNAUTHENTICATED for callers without
+/// (accepted) credentials, FORBIDDEN for authenticated ones whose role is too low.
 pub fn require(actor: &Actor, needed: Role) -> Result<(), AppError> {
-    if actor.role.includes(needed) {
-        Ok(())
-    } else {
-        tracing::info!(actor = %actor.name, role = %actor.role, %needed, "operation refused: role too low");
-        Err(AppError::Forbidden { needed })
+    match actor.role {
+        Some(role) if role.includes(needed) => Ok(()),
+        _ if !actor.authenticated => {
+            tracing::info!(actor = %actor.name, %needed, "operation refused: not authenticated");
+            Err(AppError::Unauthenticated)
+        }
+        _ => {
+            tracing::info!(actor = %actor.name, role = ?actor.role, %needed, "operation refused: role too low");
+            Err(AppError::Forbidden { needed })
+        }
     }
 }
 

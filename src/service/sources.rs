@@ -193,7 +193,7 @@ pub async fn update(
         .transpose()?;
 
     let txn = begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let current = find(&txn, id).await?;
     if current.version != expected_version {
         return Err(AppError::stale_version(
             ENTITY,
@@ -265,7 +265,7 @@ pub async fn delete(
 ) -> Result<source::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let current = find(&txn, id).await?;
     let uses = claim::Entity::find()
         .filter(claim::Column::SpeakerId.eq(id))
         .count(&txn)
@@ -300,18 +300,30 @@ pub async fn delete(
     Ok(current)
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<source::Model, AppError> {
+/// Reads a record without a permission check (inside the service's own transactions).
+pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<source::Model, AppError> {
     source::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(ENTITY, id))
 }
 
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<source::Model, AppError> {
+    require(actor, Role::Viewer)?;
+    find(db, id).await
+}
+
 /// Sources by id, for batch loading.
 pub async fn by_ids(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     ids: &[Uuid],
 ) -> Result<Vec<source::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(source::Entity::find()
         .filter(source::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -334,9 +346,11 @@ fn filtered(filter: &SourceFilter) -> sea_orm::Select<source::Entity> {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &SourceFilter,
     page: &PageRequest,
 ) -> Result<Page<source::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     let (column, key): (_, fn(&source::Model) -> _) = match page.order.field {
         SortField::CreatedAt => (source::Column::CreatedAt, |m| (m.created_at, m.id)),
         SortField::UpdatedAt => (source::Column::UpdatedAt, |m| (m.updated_at, m.id)),
@@ -344,6 +358,11 @@ pub async fn list(
     fetch_page(db, filtered(filter), column, source::Column::Id, page, key).await
 }
 
-pub async fn count(db: &impl ConnectionTrait, filter: &SourceFilter) -> Result<u64, AppError> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &SourceFilter,
+) -> Result<u64, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(filtered(filter).count(db).await?)
 }

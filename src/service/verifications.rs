@@ -99,7 +99,7 @@ pub async fn record(
     };
 
     let txn = begin_write(db).await?;
-    let current = super::claims::get(&txn, claim_id).await?;
+    let current = super::claims::find(&txn, claim_id).await?;
     let status = super::claims::status_of(&current)?;
     if status == ClaimStatus::Archived {
         return Err(AppError::Conflict(format!(
@@ -108,7 +108,7 @@ pub async fn record(
     }
     for (i, citation) in citations.iter().enumerate() {
         if let Some(source) = citation.source_id
-            && super::sources::get(&txn, source).await.is_err()
+            && super::sources::find(&txn, source).await.is_err()
         {
             return Err(AppError::invalid(
                 format!("input.citations.{i}.sourceId"),
@@ -182,7 +182,7 @@ pub async fn retract(
     require(actor, Role::Checker)?;
     let reason = BoundedText::parse("input.reason", reason, 5000)?;
     let txn = begin_write(db).await?;
-    let target = get(&txn, verification_id).await?;
+    let target = find(&txn, verification_id).await?;
     let already = retraction::Entity::find()
         .filter(retraction::Column::VerificationId.eq(verification_id))
         .one(&txn)
@@ -202,7 +202,7 @@ pub async fn retract(
     }
     .insert(&txn)
     .await?;
-    let current = super::claims::get(&txn, target.claim_id).await?;
+    let current = super::claims::find(&txn, target.claim_id).await?;
     let standing = latest_standing(&txn, target.claim_id).await?;
     let status = match (&standing, super::claims::status_of(&current)?) {
         (None, ClaimStatus::Reviewed) => ClaimStatus::InReview,
@@ -252,19 +252,34 @@ async fn latest_standing(
         .await?)
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<verification::Model, AppError> {
+/// Reads a record without a permission check (inside the service's own transactions).
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<verification::Model, AppError> {
     verification::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(ENTITY, id))
 }
 
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<verification::Model, AppError> {
+    require(actor, Role::Viewer)?;
+    find(db, id).await
+}
+
 /// A claim's verification history, newest first unless the page says otherwise.
 pub async fn history(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     claim_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<verification::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     let select = verification::Entity::find().filter(verification::Column::ClaimId.eq(claim_id));
     fetch_page(
         db,
@@ -280,10 +295,12 @@ pub async fn history(
 /// The newest `n` verifications of each claim, in one statement (batch loading).
 pub async fn latest_n_per_claim(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     claim_ids: &[Uuid],
     n: u64,
     direction: Direction,
 ) -> Result<Vec<verification::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     top_n_per_parent::<verification::Entity>(
         db,
         "claim_id",
@@ -299,8 +316,10 @@ pub async fn latest_n_per_claim(
 /// The standing (latest non-retracted) verification of each claim, in one statement.
 pub async fn standing_per_claim(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     claim_ids: &[Uuid],
 ) -> Result<Vec<verification::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     top_n_per_parent::<verification::Entity>(
         db,
         "claim_id",
@@ -316,8 +335,10 @@ pub async fn standing_per_claim(
 /// Citations of each verification, in position order (batch loading).
 pub async fn citations_of(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     verification_ids: &[Uuid],
 ) -> Result<Vec<citation::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(citation::Entity::find()
         .filter(citation::Column::VerificationId.is_in(verification_ids.iter().copied()))
         .order_by_asc(citation::Column::VerificationId)
@@ -329,8 +350,10 @@ pub async fn citations_of(
 /// Retractions of the given verifications (batch loading).
 pub async fn retractions_of(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     verification_ids: &[Uuid],
 ) -> Result<Vec<retraction::Model>, AppError> {
+    require(actor, Role::Viewer)?;
     Ok(retraction::Entity::find()
         .filter(retraction::Column::VerificationId.is_in(verification_ids.iter().copied()))
         .all(db)

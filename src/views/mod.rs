@@ -5,6 +5,7 @@ mod article;
 mod audit;
 mod claim;
 mod decimal;
+mod key;
 mod source;
 mod verification;
 
@@ -12,8 +13,9 @@ pub use article::Article;
 pub use audit::AuditEvent;
 pub use claim::{Appearance, Claim, Quantity};
 pub use decimal::Decimal;
+pub use key::{ApiKey, CreatedApiKey};
 pub use source::Source;
-pub use verification::{Citation, Retraction, Verification};
+pub use verification::{Citation, Retraction, Reviewer, Verification};
 
 /// Parses a stored enum spelling. Stored values are written only by the service, so a
 /// failure means a corrupted row; it degrades to `fallback` rather than failing a read.

@@ -44,6 +44,15 @@ impl From<verification::Model> for Verification {
     }
 }
 
+/// Who recorded a verification: the acting principal.
+#[derive(Clone, Debug, Serialize, SimpleObject)]
+pub struct Reviewer {
+    /// The principal's id, for API-key holders (token holders and system actors have none).
+    pub id: Option<Uuid>,
+    /// The principal's name ("jwt:<subject>" for identity-provider tokens).
+    pub name: String,
+}
+
 /// A piece of evidence attached to a verification.
 #[derive(Clone, Debug, Serialize, SimpleObject)]
 #[graphql(complex)]

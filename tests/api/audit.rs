@@ -35,14 +35,14 @@ both_backends! {
         assert_eq!(events, expected);
         let update = &trail["claim"]["auditTrail"]["edges"][2]["node"];
         assert_eq!(update["changes"], json!({ "text": { "from": "audited", "to": "audited!" } }));
-        assert_eq!(update["actorName"], "anonymous");
+        assert_eq!(update["actorName"], "test admin");
         // article create + the five above
-        assert_eq!(app.count_rows("audit_events").await, 6);
+        assert_eq!(app.content_audit_events().await, 6);
     }
 
     async fn a_write_that_fails_midway_leaves_neither_data_nor_audit(app: TestApp) {
         let article = app.create_article("https://wire.example/tx", "body", None).await;
-        let before = app.count_rows("audit_events").await;
+        let before = app.content_audit_events().await;
         // The claim row is inserted before the second appearance fails (unknown article):
         // the whole transaction, claim and audit events included, must roll back.
         let (code, error) = app
@@ -56,6 +56,6 @@ both_backends! {
         assert_eq!(error["extensions"]["field"], "input.appearances.1.articleId");
         assert_eq!(app.count_rows("claims").await, 0);
         assert_eq!(app.count_rows("appearances").await, 0);
-        assert_eq!(app.count_rows("audit_events").await, before);
+        assert_eq!(app.content_audit_events().await, before);
     }
 }

@@ -105,7 +105,7 @@ both_backends! {
         let read = app.gql_ok("query($id: UUID!) { claim(id: $id) { text version } }", json!({ "id": claim["id"] })).await;
         assert_eq!(read["claim"], json!({ "text": "first editor", "version": 2 }));
         // create + one update: two audit events, none for the refused update.
-        assert_eq!(app.count_rows("audit_events").await, 2);
+        assert_eq!(app.content_audit_events().await, 2);
     }
 
     async fn changing_the_kind_rechecks_the_kind_specific_fields(app: TestApp) {

@@ -2,7 +2,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use std::collections::HashMap;
+
 use claimtrack::config::Settings;
+use claimtrack::domain::{Actor, Role};
 use claimtrack::startup::Application;
 use claimtrack::state::AppState;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
@@ -55,6 +58,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// One API key secret per role, created through the service layer.
+    pub keys: HashMap<Role, String>,
+    /// The HS256 secret the app accepts JWTs signed with.
+    pub jwt_secret: String,
     server: actix_web::dev::ServerHandle,
     cleanup: Option<Cleanup>,
 }
@@ -75,11 +82,31 @@ fn unix_seconds() -> u64 {
 /// Starts the app on a random port with a fresh database. `None` when the backend is
 /// PostgreSQL and TEST_POSTGRES_URL is unset (the test is skipped with one line).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// The JWT issuer and audience the test apps accept.
+pub const JWT_ISSUER: &str = "https://idp.test";
+pub const JWT_AUDIENCE: &str = "claimtrack-test";
+
+/// As `spawn_app`, with settings adjusted by `configure` before the app starts.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let mut settings = Settings::defaults().expect("built-in settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 1;
     settings.database.max_connections = 5;
     settings.database.min_connections = 0;
+    // Tests fire requests fast; the rate-limit tests set their own budget.
+    settings.rate_limit.burst = 1_000_000;
+    settings.auth.bootstrap_admin_key = false;
+    let jwt_secret = format!("test-secret-{}", Uuid::new_v4().simple());
+    settings.auth.jwt.enabled = true;
+    settings.auth.jwt.secret = jwt_secret.clone();
+    settings.auth.jwt.issuer = JWT_ISSUER.into();
+    settings.auth.jwt.audience = JWT_AUDIENCE.into();
     if std::env::var_os("TEST_LOG").is_some() {
         claimtrack::telemetry::init(&settings.log);
     }
@@ -100,9 +127,24 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             Cleanup::PostgresSchema { admin_url, schema }
         }
     };
+    configure(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("application starts");
+    let mut keys = HashMap::new();
+    for role in Role::ALL {
+        let name = format!("test {role}");
+        let created = claimtrack::service::keys::create(
+            &app.state().db,
+            &Actor::system("test"),
+            &name,
+            *role,
+            None,
+        )
+        .await
+        .expect("key created");
+        keys.insert(*role, created.secret);
+    }
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     let server = app.handle();
@@ -111,6 +153,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         address,
         client: reqwest::Client::new(),
         state,
+        keys,
+        jwt_secret,
         server,
         cleanup: Some(cleanup),
     })
@@ -163,17 +207,42 @@ impl TestApp {
         }
     }
 
-    /// POSTs a GraphQL request and returns the whole response body.
+    /// POSTs a GraphQL request as the admin and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.client
+        self.graphql_as(Some(&self.bearer(Role::Admin)), query, variables)
+            .await
+            .1
+    }
+
+    /// `Bearer <key>` for a role's key.
+    pub fn bearer(&self, role: Role) -> String {
+        format!("Bearer {}", self.keys[&role])
+    }
+
+    /// POSTs a GraphQL request with the given Authorization header (or none).
+    pub async fn graphql_as(
+        &self,
+        authorization: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
             .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("JSON response")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
+    }
+
+    /// A GET request as the admin.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .header("authorization", self.bearer(Role::Admin))
     }
 
     /// As `graphql`, asserting that there were no errors; returns `data`.
@@ -216,6 +285,12 @@ impl TestApp {
             .expect("count query")
             .expect("a row");
         row.try_get::<i64>("", "n").expect("count")
+    }
+
+    /// Audit events of content writes (the harness's own key creation left out).
+    pub async fn content_audit_events(&self) -> i64 {
+        self.count_rows("audit_events WHERE entity_type <> 'api_key'")
+            .await
     }
 
     pub async fn create_source(&self, kind: &str, name: &str) -> Uuid {

@@ -5,14 +5,13 @@ use crate::both_backends;
 both_backends! {
     async fn queries_work_over_get_and_mutations_do_not(app: TestApp) {
         app.create_source("PERSON", "John Kerry").await;
-        let url = format!("{}/graphql", app.address);
-        let response = app.client.get(&url).query(&[("query", "{ sources { edges { node { name } } } }")]).send().await.unwrap();
+        let response = app.get("/graphql").query(&[("query", "{ sources { edges { node { name } } } }")]).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["data"]["sources"]["edges"][0]["node"]["name"], "John Kerry");
 
         let mutation = "mutation { createSource(input: { kind: PERSON, name: \"Sneaky\" }) { id } }";
-        let response = app.client.get(&url).query(&[("query", mutation)]).send().await.unwrap();
+        let response = app.get("/graphql").query(&[("query", mutation)]).send().await.unwrap();
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "POST");
         assert_eq!(app.count_rows("sources").await, 1);

@@ -6,6 +6,7 @@ mod helpers;
 
 mod articles;
 mod audit;
+mod auth;
 mod claims;
 mod demo;
 mod http;

@@ -119,6 +119,6 @@ both_backends! {
             .collect();
         assert_eq!(fields, ["input.name", "input.aliases.1"]);
         assert_eq!(app.count_rows("sources").await, 0);
-        assert_eq!(app.count_rows("audit_events").await, 0);
+        assert_eq!(app.content_audit_events().await, 0);
     }
 }

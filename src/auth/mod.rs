@@ -1,0 +1,137 @@
+//! The HTTP side of identity: `Authorization: Bearer …` → an `Actor` for the request,
+//! and the per-principal rate limit. Role checks themselves live in the service layer.
+
+pub mod jwt;
+pub mod middleware;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sea_orm::DatabaseConnection;
+
+use crate::config::{AuthSettings, RateLimitSettings};
+use crate::domain::Actor;
+use crate::service::keys::{self, KeyRefusal};
+use jwt::JwtVerifier;
+
+/// Resolves credentials and applies the rate limit; shared by every worker.
+pub struct Authenticator {
+    db: DatabaseConnection,
+    jwt: Option<JwtVerifier>,
+    anonymous_reads: bool,
+    limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    trust_forwarded_for: bool,
+}
+
+/// What the request carried.
+pub enum Credentials<'a> {
+    None,
+    Bearer(&'a str),
+    Malformed,
+}
+
+impl Authenticator {
+    pub fn new(
+        db: DatabaseConnection,
+        auth: &AuthSettings,
+        limits: &RateLimitSettings,
+    ) -> anyhow::Result<Self> {
+        let jwt = auth
+            .jwt
+            .enabled
+            .then(|| JwtVerifier::from_settings(&auth.jwt))
+            .transpose()?;
+        let limiter = limits
+            .enabled
+            .then(|| -> anyhow::Result<_> {
+                let per_minute = NonZeroU32::new(limits.requests_per_minute).ok_or_else(|| {
+                    anyhow::anyhow!("rate_limit.requests_per_minute must be at least 1")
+                })?;
+                let burst = NonZeroU32::new(limits.burst)
+                    .ok_or_else(|| anyhow::anyhow!("rate_limit.burst must be at least 1"))?;
+                Ok(Arc::new(RateLimiter::keyed(
+                    Quota::per_minute(per_minute).allow_burst(burst),
+                )))
+            })
+            .transpose()?;
+        Ok(Self {
+            db,
+            jwt,
+            anonymous_reads: auth.anonymous_reads,
+            limiter,
+            trust_forwarded_for: limits.trust_forwarded_for,
+        })
+    }
+
+    /// The actor for a request's credentials. Refused credentials never fall back to
+    /// anonymous access; the reason is logged, the secret never.
+    pub async fn resolve(&self, credentials: Credentials<'_>) -> Actor {
+        let token = match credentials {
+            Credentials::None => return Actor::anonymous(self.anonymous_reads),
+            Credentials::Malformed => {
+                tracing::info!(
+                    reason = "malformed Authorization header",
+                    "credentials refused"
+                );
+                return Actor::refused();
+            }
+            Credentials::Bearer(token) => token,
+        };
+        if token.starts_with(keys::KEY_PREFIX) {
+            match keys::authenticate(&self.db, token).await {
+                Ok(Ok(actor)) => actor,
+                Ok(Err(refusal)) => {
+                    let reason = match &refusal {
+                        KeyRefusal::Malformed => "malformed API key".to_owned(),
+                        KeyRefusal::Unknown => "unknown API key".to_owned(),
+                        KeyRefusal::Revoked { key_id } => format!("revoked API key {key_id}"),
+                        KeyRefusal::Expired { key_id } => format!("expired API key {key_id}"),
+                    };
+                    tracing::info!(%reason, "credentials refused");
+                    Actor::refused()
+                }
+                Err(error) => {
+                    tracing::error!(%error, "API key lookup failed");
+                    Actor::refused()
+                }
+            }
+        } else if let Some(jwt) = &self.jwt {
+            jwt.verify(token).unwrap_or_else(|reason| {
+                tracing::info!(%reason, "credentials refused");
+                Actor::refused()
+            })
+        } else {
+            tracing::info!(
+                reason = "bearer token is neither an API key nor accepted JWT",
+                "credentials refused"
+            );
+            Actor::refused()
+        }
+    }
+
+    /// Charges one request to `key`; `Err(wait)` when over budget.
+    pub fn charge(&self, key: &str) -> Result<(), Duration> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        // Keys are owned strings; the limiter forgets idle ones in `forget_idle`.
+        limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Drops rate-limit state of keys that have been idle (bounded memory).
+    pub fn forget_idle(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    pub fn trust_forwarded_for(&self) -> bool {
+        self.trust_forwarded_for
+    }
+}
