@@ -86,7 +86,7 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 #[derive(Debug, Args)]
 pub struct DatabaseArg {
     /// sqlite://FILE or postgres://… [default: sqlite://claimtrack.db; also DATABASE_URL]
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub database_url: Option<String>,
 }
 
@@ -206,7 +206,7 @@ async fn run_keys(db: &sea_orm::DatabaseConnection, command: &KeysCommand) -> an
                     k.key_id,
                     k.id,
                     k.name,
-                    record.role,
+                    record.role.as_str(),
                     when(Some(k.created_at)),
                     when(k.expires_at),
                     when(k.last_used_at),

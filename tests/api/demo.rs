@@ -88,4 +88,37 @@ fn the_cli_loads_the_demo_twice_without_duplicates_and_prints_the_schema() {
     let sdl = run(&["schema"]);
     assert_eq!(sdl, claimtrack::graphql::sdl());
     run(&["migrate", "--database-url", &url]);
+
+    let created = run(&[
+        "keys",
+        "create",
+        "--name",
+        "dashboard",
+        "--role",
+        "viewer",
+        "--expires-in",
+        "30",
+        "--database-url",
+        &url,
+    ]);
+    let secret = created
+        .split_whitespace()
+        .find(|w| w.starts_with("ct_"))
+        .unwrap()
+        .to_owned();
+    let key_id = &secret[3..15];
+    let listed = run(&["keys", "list", "--database-url", &url]);
+    let line = listed.lines().find(|l| l.starts_with(key_id)).unwrap();
+    assert!(
+        line.contains("dashboard") && line.contains("viewer"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret), "the list never shows secrets");
+    run(&["keys", "revoke", key_id, "--database-url", &url]);
+    let listed = run(&["keys", "list", "--database-url", &url]);
+    let line = listed.lines().find(|l| l.starts_with(key_id)).unwrap();
+    assert!(
+        !line.trim_end().ends_with('-'),
+        "revoked time shown: {line}"
+    );
 }
