@@ -49,6 +49,9 @@ pub enum AppError {
     NotFound { entity: &'static str, id: String },
     #[error("{0}")]
     Conflict(String),
+    /// An update whose expected version is no longer the record's version.
+    #[error("{0}")]
+    StaleVersion(String),
     #[error("authentication required")]
     Unauthenticated,
     #[error("this operation needs the {needed} role")]
@@ -71,7 +74,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => ErrorCode::BadUserInput,
             AppError::NotFound { .. } => ErrorCode::NotFound,
-            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Conflict(_) | AppError::StaleVersion(_) => ErrorCode::Conflict,
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
             AppError::Forbidden { .. } => ErrorCode::Forbidden,
             AppError::Internal(_) => ErrorCode::Internal,
@@ -92,7 +95,7 @@ impl AppError {
 
     /// The error for an update whose expected version is no longer current.
     pub fn stale_version(entity: &'static str, expected: i32, current: i32) -> Self {
-        AppError::Conflict(format!(
+        AppError::StaleVersion(format!(
             "{entity} was changed by someone else: expected version {expected}, current version is {current}; reload and try again"
         ))
     }

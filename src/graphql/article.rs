@@ -1,13 +1,13 @@
 //! Articles: queries, mutations and relation fields.
 
-use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{ComplexObject, Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::connection::{
     ArticleConnection, ClaimConnection, ListOrderInput, TotalCount, connection, page_request,
 };
-use super::context::{patch, request_ctx};
+use super::context::request_ctx;
 use super::error::GqlResult;
 use super::loaders::SourceKey;
 use crate::error::AppError;
@@ -15,41 +15,7 @@ use crate::service::articles::{self, ArticleFilter, ArticlePatch, NewArticle};
 use crate::service::claims::ClaimFilter;
 use crate::service::pagination::ListOrder;
 use crate::views;
-
-/// An article to create.
-#[derive(InputObject)]
-pub struct CreateArticleInput {
-    /// The article's URL; stored in canonical form, which must be unique.
-    pub url: String,
-    /// Headline.
-    pub title: String,
-    /// The outlet (a source) that published it.
-    pub outlet_id: Option<Uuid>,
-    /// When it was published.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Language tag, e.g. `en`.
-    pub language: Option<String>,
-    /// Full text.
-    #[graphql(default)]
-    pub body: String,
-}
-
-/// Changes to an article: omitted fields stay as they are, `null` clears an optional field.
-#[derive(InputObject)]
-pub struct UpdateArticleInput {
-    /// A new URL (canonicalised; must stay unique).
-    pub url: Option<String>,
-    /// A new headline.
-    pub title: Option<String>,
-    /// A new outlet; null clears it.
-    pub outlet_id: MaybeUndefined<Uuid>,
-    /// A new publication time; null clears it.
-    pub published_at: MaybeUndefined<DateTime<Utc>>,
-    /// A new language tag; null clears it.
-    pub language: MaybeUndefined<String>,
-    /// A new full text. Existing appearance spans are not re-checked against it.
-    pub body: Option<String>,
-}
+use crate::views::inputs::{CreateArticleInput, UpdateArticleInput};
 
 /// Filters for `articles`; all given filters must hold.
 #[derive(InputObject, Default)]
@@ -134,14 +100,7 @@ impl ArticleMutation {
         input: CreateArticleInput,
     ) -> async_graphql::Result<views::Article> {
         let c = request_ctx(ctx)?;
-        let command = NewArticle {
-            url: input.url,
-            title: input.title,
-            outlet_id: input.outlet_id,
-            published_at: input.published_at,
-            language: input.language,
-            body: input.body,
-        };
+        let command: NewArticle = input.into();
         articles::create(&c.state.db, c.actor, command)
             .await
             .map(Into::into)
@@ -157,14 +116,7 @@ impl ArticleMutation {
         input: UpdateArticleInput,
     ) -> async_graphql::Result<views::Article> {
         let c = request_ctx(ctx)?;
-        let command = ArticlePatch {
-            url: input.url,
-            title: input.title,
-            outlet_id: patch(input.outlet_id, |o| o),
-            published_at: patch(input.published_at, |p| p),
-            language: patch(input.language, |l| l),
-            body: input.body,
-        };
+        let command: ArticlePatch = input.into();
         articles::update(&c.state.db, c.actor, id, expected_version, command)
             .await
             .map(Into::into)

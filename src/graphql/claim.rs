@@ -1,6 +1,6 @@
 //! Claims and appearances: queries, mutations and relation fields.
 
-use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{ComplexObject, Context, InputObject, Object};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -8,121 +8,18 @@ use super::connection::{
     AppearanceConnection, AuditEventConnection, ClaimConnection, ListOrderInput, TotalCount,
     VerificationConnection, connection, page_request,
 };
-use super::context::{Ctx, patch, request_ctx};
+use super::context::{Ctx, request_ctx};
 use super::error::GqlResult;
 use super::loaders::{
     AppearancesKey, ArticleKey, ClaimKey, SourceKey, StandingKey, VerificationsKey,
 };
-use crate::domain::quantity::RawQuantity;
 use crate::domain::{ClaimKind, ClaimStatus, Verdict};
-use crate::service::appearances::{self, NewAppearance};
+use crate::service::appearances;
 use crate::service::claims::{self, ClaimFilter, ClaimPatch, NewClaim};
 use crate::service::pagination::{Direction, ListOrder, SortField, into_page};
 use crate::service::{audit, verifications};
 use crate::views;
-use crate::views::Decimal;
-
-/// The figure of a quantity claim. Numbers are exact decimals.
-#[derive(InputObject)]
-pub struct QuantityInput {
-    /// Of what ("November 2015 Paris attacks").
-    pub subject: Option<String>,
-    /// What is counted ("deaths").
-    pub measure: String,
-    /// The stated value.
-    pub value: Option<Decimal>,
-    /// Lower bound ("more than a year": 1).
-    pub lower: Option<Decimal>,
-    /// Upper bound.
-    pub upper: Option<Decimal>,
-    /// Unit ("people", "year").
-    pub unit: Option<String>,
-    /// The text hedged the figure ("about", "nearly").
-    #[graphql(default)]
-    pub approximate: bool,
-    /// The moment the figure refers to.
-    pub as_of: Option<DateTime<Utc>>,
-}
-
-impl From<QuantityInput> for RawQuantity {
-    fn from(q: QuantityInput) -> Self {
-        RawQuantity {
-            subject: q.subject,
-            measure: Some(q.measure),
-            value: q.value.map(|d| d.0.to_string()),
-            lower: q.lower.map(|d| d.0.to_string()),
-            upper: q.upper.map(|d| d.0.to_string()),
-            unit: q.unit,
-            approximate: q.approximate,
-            as_of: q.as_of,
-        }
-    }
-}
-
-/// Where a claim appeared.
-#[derive(InputObject)]
-pub struct AppearanceInput {
-    /// The article.
-    pub article_id: Uuid,
-    /// The passage around the claim.
-    pub excerpt: String,
-    /// Start of the claim in the article body, in Unicode characters (inclusive).
-    pub span_start: Option<i32>,
-    /// End of the claim in the article body, in Unicode characters (exclusive).
-    pub span_end: Option<i32>,
-}
-
-impl From<AppearanceInput> for NewAppearance {
-    fn from(a: AppearanceInput) -> Self {
-        NewAppearance {
-            article_id: a.article_id,
-            excerpt: a.excerpt,
-            span_start: a.span_start,
-            span_end: a.span_end,
-        }
-    }
-}
-
-/// A claim to create.
-#[derive(InputObject)]
-pub struct CreateClaimInput {
-    /// Quote, quantity, event or other.
-    pub kind: ClaimKind,
-    /// The claim as stated.
-    pub text: String,
-    /// The source it is attributed to.
-    pub speaker_id: Option<Uuid>,
-    /// UNREVIEWED (default) or IN_REVIEW.
-    pub status: Option<ClaimStatus>,
-    /// Quote claims: the verbatim words (default: the text).
-    pub quote: Option<String>,
-    /// Where or to whom it was said.
-    pub setting: Option<String>,
-    /// Quantity claims (required for them, refused for others): the figure.
-    pub quantity: Option<QuantityInput>,
-    /// Articles it appeared in.
-    #[graphql(default)]
-    pub appearances: Vec<AppearanceInput>,
-}
-
-/// Changes to a claim: omitted fields stay as they are, `null` clears an optional field.
-#[derive(InputObject)]
-pub struct UpdateClaimInput {
-    /// A new kind; the kind-specific fields must fit it.
-    pub kind: Option<ClaimKind>,
-    /// New text.
-    pub text: Option<String>,
-    /// A new speaker; null clears it.
-    pub speaker_id: MaybeUndefined<Uuid>,
-    /// A workflow move: UNREVIEWED → IN_REVIEW → REVIEWED, any → ARCHIVED.
-    pub status: Option<ClaimStatus>,
-    /// New verbatim words (quote claims); null clears them.
-    pub quote: MaybeUndefined<String>,
-    /// A new setting; null clears it.
-    pub setting: MaybeUndefined<String>,
-    /// A new figure (quantity claims); null clears it.
-    pub quantity: MaybeUndefined<QuantityInput>,
-}
+use crate::views::inputs::{AppearanceInput, CreateClaimInput, UpdateClaimInput};
 
 /// Filters for `claims`; all given filters must hold.
 #[derive(InputObject, Default)]
@@ -231,16 +128,7 @@ impl ClaimMutation {
         input: CreateClaimInput,
     ) -> async_graphql::Result<views::Claim> {
         let c = request_ctx(ctx)?;
-        let command = NewClaim {
-            kind: input.kind,
-            text: input.text,
-            speaker_id: input.speaker_id,
-            status: input.status,
-            quote: input.quote,
-            setting: input.setting,
-            quantity: input.quantity.map(Into::into),
-            appearances: input.appearances.into_iter().map(Into::into).collect(),
-        };
+        let command: NewClaim = input.into();
         claims::create(&c.state.db, c.actor, command)
             .await
             .map(Into::into)
@@ -256,15 +144,7 @@ impl ClaimMutation {
         input: UpdateClaimInput,
     ) -> async_graphql::Result<views::Claim> {
         let c = request_ctx(ctx)?;
-        let command = ClaimPatch {
-            kind: input.kind,
-            text: input.text,
-            speaker_id: patch(input.speaker_id, |s| s),
-            status: input.status,
-            quote: patch(input.quote, |q| q),
-            setting: patch(input.setting, |s| s),
-            quantity: patch(input.quantity, Into::into),
-        };
+        let command: ClaimPatch = input.into();
         claims::update(&c.state.db, c.actor, id, expected_version, command)
             .await
             .map(Into::into)

@@ -21,15 +21,3 @@ pub fn request_ctx<'a>(ctx: &Context<'a>) -> async_graphql::Result<Ctx<'a>> {
         loader: ctx.data::<DataLoader<DbLoader>>()?,
     })
 }
-
-/// Maps an input that may be absent, null or a value onto a service patch field.
-pub fn patch<T, U>(
-    value: async_graphql::MaybeUndefined<T>,
-    map: impl FnOnce(T) -> U,
-) -> Option<Option<U>> {
-    match value {
-        async_graphql::MaybeUndefined::Undefined => None,
-        async_graphql::MaybeUndefined::Null => Some(None),
-        async_graphql::MaybeUndefined::Value(v) => Some(Some(map(v))),
-    }
-}

@@ -48,6 +48,7 @@ impl From<&Arc<AppError>> for AppError {
                 id: id.clone(),
             },
             AppError::Conflict(r) => AppError::Conflict(r.clone()),
+            AppError::StaleVersion(r) => AppError::StaleVersion(r.clone()),
             AppError::Unauthenticated => AppError::Unauthenticated,
             AppError::Forbidden { needed } => AppError::Forbidden { needed: *needed },
             AppError::Internal(e) => AppError::Internal(anyhow::anyhow!("{e:#}")),

@@ -1,24 +1,13 @@
 //! API key management for admins.
 
-use async_graphql::{Context, InputObject, Object};
+use async_graphql::{Context, Object};
 use uuid::Uuid;
 
 use super::context::request_ctx;
 use super::error::GqlResult;
-use crate::domain::Role;
 use crate::service::keys;
 use crate::views;
-
-/// A key to create.
-#[derive(InputObject)]
-pub struct CreateApiKeyInput {
-    /// Who or what will hold it ("newsroom dashboard", "checker Ana").
-    pub name: String,
-    /// What its holder may do.
-    pub role: Role,
-    /// Days until it stops working (1–3650); omitted: it does not expire.
-    pub expires_in_days: Option<u32>,
-}
+use crate::views::inputs::CreateApiKeyInput;
 
 #[derive(Default)]
 pub struct KeyQuery;

@@ -1,49 +1,19 @@
 //! Sources: queries, mutations and relation fields.
 
-use async_graphql::{ComplexObject, Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{ComplexObject, Context, InputObject, Object};
 use uuid::Uuid;
 
 use super::connection::{
     ClaimConnection, ListOrderInput, SourceConnection, TotalCount, connection, page_request,
 };
-use super::context::{patch, request_ctx};
+use super::context::request_ctx;
 use super::error::GqlResult;
 use crate::domain::SourceKind;
 use crate::service::claims::ClaimFilter;
 use crate::service::pagination::ListOrder;
 use crate::service::sources::{self, NewSource, SourceFilter, SourcePatch};
 use crate::views;
-
-/// A source to create.
-#[derive(InputObject)]
-pub struct CreateSourceInput {
-    /// What kind of source it is.
-    pub kind: SourceKind,
-    /// The name used for it (unique per kind).
-    pub name: String,
-    /// Other names it is known by.
-    #[graphql(default)]
-    pub aliases: Vec<String>,
-    /// A short description.
-    pub description: Option<String>,
-    /// Its web page.
-    pub url: Option<String>,
-}
-
-/// Changes to a source: omitted fields stay as they are, `null` clears an optional field.
-#[derive(InputObject)]
-pub struct UpdateSourceInput {
-    /// A new kind.
-    pub kind: Option<SourceKind>,
-    /// A new name (unique per kind).
-    pub name: Option<String>,
-    /// Replaces the whole list of aliases.
-    pub aliases: Option<Vec<String>>,
-    /// A new description; null clears it.
-    pub description: MaybeUndefined<String>,
-    /// A new web page; null clears it.
-    pub url: MaybeUndefined<String>,
-}
+use crate::views::inputs::{CreateSourceInput, UpdateSourceInput};
 
 /// Filters for `sources`; all given filters must hold.
 #[derive(InputObject, Default)]
@@ -118,13 +88,7 @@ impl SourceMutation {
         input: CreateSourceInput,
     ) -> async_graphql::Result<views::Source> {
         let c = request_ctx(ctx)?;
-        let command = NewSource {
-            kind: input.kind,
-            name: input.name,
-            aliases: input.aliases,
-            description: input.description,
-            url: input.url,
-        };
+        let command: NewSource = input.into();
         sources::create(&c.state.db, c.actor, command)
             .await
             .map(Into::into)
@@ -140,13 +104,7 @@ impl SourceMutation {
         input: UpdateSourceInput,
     ) -> async_graphql::Result<views::Source> {
         let c = request_ctx(ctx)?;
-        let patch_command = SourcePatch {
-            kind: input.kind,
-            name: input.name,
-            aliases: input.aliases,
-            description: patch(input.description, |d| d),
-            url: patch(input.url, |u| u),
-        };
+        let patch_command: SourcePatch = input.into();
         sources::update(&c.state.db, c.actor, id, expected_version, patch_command)
             .await
             .map(Into::into)

@@ -1,40 +1,14 @@
 //! Verifications: recording, retracting, and their relation fields.
 
-use async_graphql::{ComplexObject, Context, InputObject, Object};
+use async_graphql::{ComplexObject, Context, Object};
 use uuid::Uuid;
 
 use super::context::request_ctx;
 use super::error::GqlResult;
 use super::loaders::{CitationsKey, ClaimKey, RetractionKey, SourceKey};
-use crate::domain::{Stance, Verdict};
-use crate::service::verifications::{self, NewCitation, NewVerification};
+use crate::service::verifications::{self, NewVerification};
 use crate::views;
-
-/// A piece of evidence.
-#[derive(InputObject)]
-pub struct CitationInput {
-    /// Where the evidence is (http or https).
-    pub url: String,
-    /// The source the evidence comes from.
-    pub source_id: Option<Uuid>,
-    /// The relevant passage.
-    pub excerpt: Option<String>,
-    /// How it bears on the claim (default CONTEXT).
-    #[graphql(default_with = "Stance::Context")]
-    pub stance: Stance,
-}
-
-/// A judgement to record.
-#[derive(InputObject)]
-pub struct RecordVerificationInput {
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The explanation.
-    pub summary: String,
-    /// The evidence, in order.
-    #[graphql(default)]
-    pub citations: Vec<CitationInput>,
-}
+use crate::views::inputs::RecordVerificationInput;
 
 #[derive(Default)]
 pub struct VerificationQuery;
@@ -69,20 +43,7 @@ impl VerificationMutation {
         input: RecordVerificationInput,
     ) -> async_graphql::Result<views::Verification> {
         let c = request_ctx(ctx)?;
-        let command = NewVerification {
-            verdict: input.verdict,
-            summary: input.summary,
-            citations: input
-                .citations
-                .into_iter()
-                .map(|c| NewCitation {
-                    url: c.url,
-                    source_id: c.source_id,
-                    excerpt: c.excerpt,
-                    stance: c.stance,
-                })
-                .collect(),
-        };
+        let command: NewVerification = input.into();
         verifications::record(&c.state.db, c.actor, claim_id, command)
             .await
             .map(|r| r.verification.into())

@@ -26,3 +26,21 @@ impl ScalarType for Decimal {
         Value::String(self.0.to_string())
     }
 }
+
+/// Accepts a string ("129.5") or a JSON number, as written, and keeps every digit.
+impl<'de> serde::Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "expected a decimal as a string or number, got {other}"
+                )));
+            }
+        };
+        crate::domain::quantity::parse_decimal("value", &text)
+            .map(Decimal)
+            .map_err(|e| serde::de::Error::custom(e.message))
+    }
+}

@@ -5,6 +5,7 @@ mod article;
 mod audit;
 mod claim;
 mod decimal;
+pub mod inputs;
 mod key;
 mod source;
 mod verification;

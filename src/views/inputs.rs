@@ -1,0 +1,379 @@
+//! Inputs shared by both doors: GraphQL input objects (camelCase) and REST JSON bodies
+//! (snake_case), each converted into a service command.
+
+use async_graphql::{InputObject, MaybeUndefined};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::Decimal;
+use crate::domain::quantity::RawQuantity;
+use crate::domain::{ClaimKind, ClaimStatus, Role, SourceKind, Stance, Verdict};
+use crate::service::appearances::NewAppearance;
+use crate::service::articles::{ArticlePatch, NewArticle};
+use crate::service::claims::{ClaimPatch, NewClaim};
+use crate::service::sources::{NewSource, SourcePatch};
+use crate::service::verifications::{NewCitation, NewVerification};
+
+/// Maps an input that may be absent, null or a value onto a service patch field.
+fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+/// A source to create.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSourceInput {
+    /// What kind of source it is.
+    pub kind: SourceKind,
+    /// The name used for it (unique per kind).
+    pub name: String,
+    /// Other names it is known by.
+    #[graphql(default)]
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// A short description.
+    pub description: Option<String>,
+    /// Its web page.
+    pub url: Option<String>,
+}
+
+impl From<CreateSourceInput> for NewSource {
+    fn from(i: CreateSourceInput) -> Self {
+        NewSource {
+            kind: i.kind,
+            name: i.name,
+            aliases: i.aliases,
+            description: i.description,
+            url: i.url,
+        }
+    }
+}
+
+/// Changes to a source: omitted fields stay as they are, `null` clears an optional field.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSourceInput {
+    /// A new kind.
+    pub kind: Option<SourceKind>,
+    /// A new name (unique per kind).
+    pub name: Option<String>,
+    /// Replaces the whole list of aliases.
+    pub aliases: Option<Vec<String>>,
+    /// A new description; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub description: MaybeUndefined<String>,
+    /// A new web page; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub url: MaybeUndefined<String>,
+}
+
+impl From<UpdateSourceInput> for SourcePatch {
+    fn from(i: UpdateSourceInput) -> Self {
+        SourcePatch {
+            kind: i.kind,
+            name: i.name,
+            aliases: i.aliases,
+            description: patch(i.description),
+            url: patch(i.url),
+        }
+    }
+}
+
+/// An article to create.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticleInput {
+    /// The article's URL; stored in canonical form, which must be unique.
+    pub url: String,
+    /// Headline.
+    pub title: String,
+    /// The outlet (a source) that published it.
+    pub outlet_id: Option<Uuid>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Language tag, e.g. `en`.
+    pub language: Option<String>,
+    /// Full text.
+    #[graphql(default)]
+    #[serde(default)]
+    pub body: String,
+}
+
+impl From<CreateArticleInput> for NewArticle {
+    fn from(i: CreateArticleInput) -> Self {
+        NewArticle {
+            url: i.url,
+            title: i.title,
+            outlet_id: i.outlet_id,
+            published_at: i.published_at,
+            language: i.language,
+            body: i.body,
+        }
+    }
+}
+
+/// Changes to an article: omitted fields stay as they are, `null` clears an optional field.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticleInput {
+    /// A new URL (canonicalised; must stay unique).
+    pub url: Option<String>,
+    /// A new headline.
+    pub title: Option<String>,
+    /// A new outlet; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<Uuid>)]
+    pub outlet_id: MaybeUndefined<Uuid>,
+    /// A new publication time; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: MaybeUndefined<DateTime<Utc>>,
+    /// A new language tag; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub language: MaybeUndefined<String>,
+    /// A new full text. Existing appearance spans are not re-checked against it.
+    pub body: Option<String>,
+}
+
+impl From<UpdateArticleInput> for ArticlePatch {
+    fn from(i: UpdateArticleInput) -> Self {
+        ArticlePatch {
+            url: i.url,
+            title: i.title,
+            outlet_id: patch(i.outlet_id),
+            published_at: patch(i.published_at),
+            language: patch(i.language),
+            body: i.body,
+        }
+    }
+}
+
+/// The figure of a quantity claim. Numbers are exact decimals.
+#[derive(Clone, InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityInput {
+    /// Of what ("November 2015 Paris attacks").
+    pub subject: Option<String>,
+    /// What is counted ("deaths").
+    pub measure: String,
+    /// The stated value.
+    #[schema(value_type = Option<String>, example = "129")]
+    pub value: Option<Decimal>,
+    /// Lower bound ("more than a year": 1).
+    #[schema(value_type = Option<String>)]
+    pub lower: Option<Decimal>,
+    /// Upper bound.
+    #[schema(value_type = Option<String>)]
+    pub upper: Option<Decimal>,
+    /// Unit ("people", "year").
+    pub unit: Option<String>,
+    /// The text hedged the figure ("about", "nearly").
+    #[graphql(default)]
+    #[serde(default)]
+    pub approximate: bool,
+    /// The moment the figure refers to.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl From<QuantityInput> for RawQuantity {
+    fn from(q: QuantityInput) -> Self {
+        RawQuantity {
+            subject: q.subject,
+            measure: Some(q.measure),
+            value: q.value.map(|d| d.0.to_string()),
+            lower: q.lower.map(|d| d.0.to_string()),
+            upper: q.upper.map(|d| d.0.to_string()),
+            unit: q.unit,
+            approximate: q.approximate,
+            as_of: q.as_of,
+        }
+    }
+}
+
+/// Where a claim appeared.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppearanceInput {
+    /// The article.
+    pub article_id: Uuid,
+    /// The passage around the claim.
+    pub excerpt: String,
+    /// Start of the claim in the article body, in Unicode characters (inclusive).
+    pub span_start: Option<i32>,
+    /// End of the claim in the article body, in Unicode characters (exclusive).
+    pub span_end: Option<i32>,
+}
+
+impl From<AppearanceInput> for NewAppearance {
+    fn from(a: AppearanceInput) -> Self {
+        NewAppearance {
+            article_id: a.article_id,
+            excerpt: a.excerpt,
+            span_start: a.span_start,
+            span_end: a.span_end,
+        }
+    }
+}
+
+/// A claim to create.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateClaimInput {
+    /// Quote, quantity, event or other.
+    pub kind: ClaimKind,
+    /// The claim as stated.
+    pub text: String,
+    /// The source it is attributed to.
+    pub speaker_id: Option<Uuid>,
+    /// UNREVIEWED (default) or IN_REVIEW.
+    pub status: Option<ClaimStatus>,
+    /// Quote claims: the verbatim words (default: the text).
+    pub quote: Option<String>,
+    /// Where or to whom it was said.
+    pub setting: Option<String>,
+    /// Quantity claims (required for them, refused for others): the figure.
+    pub quantity: Option<QuantityInput>,
+    /// Articles it appeared in.
+    #[graphql(default)]
+    #[serde(default)]
+    pub appearances: Vec<AppearanceInput>,
+}
+
+impl From<CreateClaimInput> for NewClaim {
+    fn from(i: CreateClaimInput) -> Self {
+        NewClaim {
+            kind: i.kind,
+            text: i.text,
+            speaker_id: i.speaker_id,
+            status: i.status,
+            quote: i.quote,
+            setting: i.setting,
+            quantity: i.quantity.map(Into::into),
+            appearances: i.appearances.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Changes to a claim: omitted fields stay as they are, `null` clears an optional field.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClaimInput {
+    /// A new kind; the kind-specific fields must fit it.
+    pub kind: Option<ClaimKind>,
+    /// New text.
+    pub text: Option<String>,
+    /// A new speaker; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<Uuid>)]
+    pub speaker_id: MaybeUndefined<Uuid>,
+    /// A workflow move: UNREVIEWED → IN_REVIEW → REVIEWED, any → ARCHIVED.
+    pub status: Option<ClaimStatus>,
+    /// New verbatim words (quote claims); null clears them.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub quote: MaybeUndefined<String>,
+    /// A new setting; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub setting: MaybeUndefined<String>,
+    /// A new figure (quantity claims); null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<QuantityInput>)]
+    pub quantity: MaybeUndefined<QuantityInput>,
+}
+
+impl From<UpdateClaimInput> for ClaimPatch {
+    fn from(i: UpdateClaimInput) -> Self {
+        ClaimPatch {
+            kind: i.kind,
+            text: i.text,
+            speaker_id: patch(i.speaker_id),
+            status: i.status,
+            quote: patch(i.quote),
+            setting: patch(i.setting),
+            quantity: patch(i.quantity).map(|q| q.map(Into::into)),
+        }
+    }
+}
+
+fn default_stance() -> Stance {
+    Stance::Context
+}
+
+/// A piece of evidence.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitationInput {
+    /// Where the evidence is (http or https).
+    pub url: String,
+    /// The source the evidence comes from.
+    pub source_id: Option<Uuid>,
+    /// The relevant passage.
+    pub excerpt: Option<String>,
+    /// How it bears on the claim (default CONTEXT).
+    #[graphql(default_with = "Stance::Context")]
+    #[serde(default = "default_stance")]
+    pub stance: Stance,
+}
+
+/// A judgement to record.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordVerificationInput {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The explanation.
+    pub summary: String,
+    /// The evidence, in order.
+    #[graphql(default)]
+    #[serde(default)]
+    pub citations: Vec<CitationInput>,
+}
+
+impl From<RecordVerificationInput> for NewVerification {
+    fn from(i: RecordVerificationInput) -> Self {
+        NewVerification {
+            verdict: i.verdict,
+            summary: i.summary,
+            citations: i
+                .citations
+                .into_iter()
+                .map(|c| NewCitation {
+                    url: c.url,
+                    source_id: c.source_id,
+                    excerpt: c.excerpt,
+                    stance: c.stance,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Why a verification is withdrawn.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetractVerificationInput {
+    /// The reason, for the record.
+    pub reason: String,
+}
+
+/// A key to create.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyInput {
+    /// Who or what will hold it ("newsroom dashboard", "checker Ana").
+    pub name: String,
+    /// What its holder may do.
+    pub role: Role,
+    /// Days until it stops working (1–3650); omitted: it does not expire.
+    pub expires_in_days: Option<u32>,
+}
