@@ -20,7 +20,19 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub cors: CorsSettings,
+    pub public: PublicSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicSettings {
+    /// Where readers find this organisation's fact-checks: ClaimReview `url`s are
+    /// `<base_url>/claims/<id>`.
+    pub base_url: String,
+    /// The fact-checking organisation (ClaimReview `author`).
+    pub organization_name: String,
+    pub organization_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -10,6 +10,8 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod interchange;
+pub mod rest;
 pub mod service;
 pub mod startup;
 pub mod state;

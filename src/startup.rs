@@ -7,7 +7,7 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::Authenticator;
@@ -15,7 +15,8 @@ use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::graphql::{self, GraphiqlPage};
 use crate::state::AppState;
-use crate::{db, health};
+use crate::{db, health, rest};
+use utoipa_swagger_ui::SwaggerUi;
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -106,6 +107,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
     let data = web::Data::new(state);
     let body_limit = settings.server.max_body_bytes;
+    // Built once: the document does not change while the server runs.
+    let openapi = rest::openapi::document();
     let settings_for_app = settings.clone();
     let mut server = HttpServer::new(move || {
         let settings = &settings_for_app;
@@ -115,7 +118,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(graphiql.clone())
             .app_data(authenticator.clone())
             .app_data(web::PayloadConfig::new(body_limit))
-            .app_data(web::JsonConfig::default().limit(body_limit))
+            .app_data(rest::json_config(body_limit))
+            .app_data(rest::path_config())
+            .app_data(rest::query_config())
             .wrap_fn(|request, service| {
                 let request_id = request.extensions().get::<RequestId>().copied();
                 let response = service.call(request);
@@ -141,9 +146,22 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .route(web::post().to(graphql::graphql_post))
                     .route(web::get().to(graphql::graphql_get)),
             )
-            .default_service(web::to(|| async {
-                HttpResponse::NotFound().json(serde_json::json!({ "error": "not found" }))
-            }))
+            .service(
+                web::scope("/api/v1")
+                    .wrap(from_fn(authenticate))
+                    .configure(rest::configure)
+                    .default_service(web::to(rest::not_found)),
+            )
+            .route(
+                "/api/docs",
+                web::get().to(|| async {
+                    actix_web::HttpResponse::PermanentRedirect()
+                        .insert_header((header::LOCATION, "/api/docs/"))
+                        .finish()
+                }),
+            )
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
+            .default_service(web::to(rest::not_found))
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs)
     .client_request_timeout(Duration::from_secs(30));

@@ -39,7 +39,11 @@ pub async fn authenticate(
     if let Err(wait) = authenticator.charge(&budget_key) {
         let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
         tracing::info!(principal = %actor.name, retry_after = seconds, "rate limit exceeded");
-        let response = rate_limited(seconds);
+        let response = if request.path().starts_with("/api/") {
+            crate::rest::problem::rate_limited(seconds)
+        } else {
+            rate_limited(seconds)
+        };
         return Ok(request.into_response(response).map_into_right_body());
     }
     request.extensions_mut().insert(actor);

@@ -178,7 +178,7 @@ impl ClaimMutation {
     /// Removes an appearance. Returns its id.
     async fn remove_appearance(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
         let c = request_ctx(ctx)?;
-        appearances::remove(&c.state.db, c.actor, id)
+        appearances::remove(&c.state.db, c.actor, id, None)
             .await
             .map(|m| m.id)
             .gql()
@@ -268,6 +268,27 @@ impl views::Claim {
             .load_one(StandingKey(self.id))
             .await
             .gql()
+    }
+
+    /// The schema.org ClaimReview (JSON-LD) of the current verification; null while no
+    /// verification stands.
+    async fn claim_review(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<async_graphql::Json<serde_json::Value>>> {
+        if self.current_verdict.is_none() {
+            return Ok(None);
+        }
+        let c = request_ctx(ctx)?;
+        crate::interchange::claim_review::document(
+            &c.state.db,
+            c.actor,
+            &c.state.settings.public,
+            self.id,
+        )
+        .await
+        .map(|d| Some(async_graphql::Json(d)))
+        .gql()
     }
 
     /// Every write that concerned this claim (the claim, its appearances, its

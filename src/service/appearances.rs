@@ -150,16 +150,19 @@ pub async fn add(
     Ok(created)
 }
 
+/// Removes an appearance; with `of_claim`, only if it belongs to that claim.
 pub async fn remove(
     db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
+    of_claim: Option<Uuid>,
 ) -> Result<appearance::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = appearance::Entity::find_by_id(id)
         .one(&txn)
         .await?
+        .filter(|a| of_claim.is_none_or(|claim| a.claim_id == claim))
         .ok_or_else(|| AppError::not_found(ENTITY, id))?;
     appearance::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(

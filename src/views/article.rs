@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::entity::article;
 
 /// One published piece, identified by its canonical URL.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 #[graphql(complex)]
 pub struct Article {
     /// Unique id (UUIDv7).

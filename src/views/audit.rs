@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::entity::audit_event;
 
 /// One write in the audit trail: who did what to which record, and what changed.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 pub struct AuditEvent {
     /// Unique id (UUIDv7).
     pub id: Uuid,
@@ -23,6 +23,7 @@ pub struct AuditEvent {
     /// What was done: create, update, delete, record, retract.
     pub operation: String,
     /// What changed: the new record for create, `{field: {from, to}}` for update.
+    #[schema(value_type = Object)]
     pub changes: Json<serde_json::Value>,
 }
 

@@ -8,7 +8,7 @@ use crate::domain::{ClaimKind, ClaimStatus, Verdict};
 use crate::entity::{appearance, claim};
 
 /// One checkable assertion: what was said, by whom, where, and where checking stands.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 #[graphql(complex)]
 pub struct Claim {
     /// Unique id (UUIDv7).
@@ -38,17 +38,20 @@ pub struct Claim {
 }
 
 /// A figure as the text gave it. Numbers are exact decimals (strings on the wire).
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 pub struct Quantity {
     /// Of what ("November 2015 Paris attacks").
     pub subject: Option<String>,
     /// What is counted ("deaths").
     pub measure: String,
     /// The stated value.
+    #[schema(value_type = Option<String>)]
     pub value: Option<Decimal>,
     /// Lower bound ("more than a year": 1).
+    #[schema(value_type = Option<String>)]
     pub lower: Option<Decimal>,
     /// Upper bound ("up to 40": 40).
+    #[schema(value_type = Option<String>)]
     pub upper: Option<Decimal>,
     /// Unit ("people", "year", "USD", "%").
     pub unit: Option<String>,
@@ -95,7 +98,7 @@ impl From<claim::Model> for Claim {
 }
 
 /// A claim appearing in an article.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 #[graphql(complex)]
 pub struct Appearance {
     /// Unique id (UUIDv7).

@@ -7,7 +7,7 @@ use crate::domain::Role;
 use crate::service::keys::{CreatedKey, KeyRecord};
 
 /// An API key as listed: never its secret.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 pub struct ApiKey {
     /// Unique id (UUIDv7).
     pub id: Uuid,
@@ -47,7 +47,7 @@ impl From<KeyRecord> for ApiKey {
 }
 
 /// A key just created, with its secret: shown this once, never stored.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 pub struct CreatedApiKey {
     /// The key.
     pub key: ApiKey,

@@ -8,7 +8,7 @@ use crate::entity::source;
 
 /// Someone or something that says or carries information: a person, an organisation,
 /// an outlet, a government, a group, a document or a dataset.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 #[graphql(complex)]
 pub struct Source {
     /// Unique id (UUIDv7).

@@ -8,7 +8,7 @@ use crate::entity::{citation, retraction, verification};
 
 /// A checker's recorded judgement of a claim at a moment. Never changed or deleted:
 /// a correction is a new verification, a withdrawal a retraction.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 #[graphql(complex)]
 pub struct Verification {
     /// Unique id (UUIDv7).
@@ -45,7 +45,7 @@ impl From<verification::Model> for Verification {
 }
 
 /// Who recorded a verification: the acting principal.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 pub struct Reviewer {
     /// The principal's id, for API-key holders (token holders and system actors have none).
     pub id: Option<Uuid>,
@@ -54,7 +54,7 @@ pub struct Reviewer {
 }
 
 /// A piece of evidence attached to a verification.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 #[graphql(complex)]
 pub struct Citation {
     /// Unique id (UUIDv7).
@@ -82,7 +82,7 @@ impl From<citation::Model> for Citation {
 }
 
 /// The withdrawal of a verification; the verification itself stays in the history.
-#[derive(Clone, Debug, Serialize, SimpleObject)]
+#[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
 pub struct Retraction {
     /// Unique id (UUIDv7).
     pub id: Uuid,

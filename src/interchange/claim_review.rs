@@ -1,0 +1,136 @@
+//! schema.org ClaimReview JSON-LD for a claim's current verification, the format search
+//! engines and fact-check aggregators read.
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::config::PublicSettings;
+use crate::domain::{Actor, SourceKind, Verdict};
+use crate::error::AppError;
+use crate::service::pagination::{Direction, ListOrder, PageRequest, SortField};
+use crate::service::{appearances, articles, claims, sources, verifications};
+
+fn date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// A Person or Organization node for a source.
+fn party(kind: &str, name: &str, url: Option<&str>) -> Value {
+    let kind = match kind.parse::<SourceKind>() {
+        Ok(SourceKind::Person) => "Person",
+        _ => "Organization",
+    };
+    let mut node = json!({ "@type": kind, "name": name });
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        node["url"] = json!(url);
+    }
+    node
+}
+
+/// The ClaimReview document of a claim's standing verification; NOT_FOUND when the claim
+/// has none (nothing has been concluded that could be published).
+pub async fn document(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    public: &PublicSettings,
+    claim_id: Uuid,
+) -> Result<Value, AppError> {
+    let claim = claims::get(db, actor, claim_id).await?;
+    let verification = verifications::standing_per_claim(db, actor, &[claim_id])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::NotFound {
+            entity: "claim review",
+            id: format!("{claim_id} (the claim has no verification that stands)"),
+        })?;
+    let verdict: Verdict = verification
+        .verdict
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+
+    let first_appearances = PageRequest {
+        first: 100,
+        after: None,
+        order: ListOrder {
+            field: SortField::CreatedAt,
+            direction: Direction::Asc,
+        },
+    };
+    let appeared = appearances::for_claim(db, actor, claim_id, &first_appearances).await?;
+    let article_ids: Vec<Uuid> = appeared.items.iter().map(|(_, a)| a.article_id).collect();
+    let found = articles::by_ids(db, actor, &article_ids).await?;
+    let outlet_ids: Vec<Uuid> = found.iter().filter_map(|a| a.outlet_id).collect();
+    let mut source_ids = outlet_ids;
+    source_ids.extend(claim.speaker_id);
+    let parties = sources::by_ids(db, actor, &source_ids).await?;
+    let source = |id: Option<Uuid>| id.and_then(|id| parties.iter().find(|s| s.id == id));
+
+    // Articles in the order the claim appeared in them.
+    let ordered: Vec<_> = article_ids
+        .iter()
+        .filter_map(|id| found.iter().find(|a| a.id == *id))
+        .collect();
+    let appearance: Vec<Value> = ordered
+        .iter()
+        .map(|article| {
+            let mut node =
+                json!({ "@type": "NewsArticle", "url": article.url, "headline": article.title });
+            if let Some(published) = article.published_at {
+                node["datePublished"] = json!(date(published));
+            }
+            if let Some(outlet) = source(article.outlet_id) {
+                node["publisher"] = party(&outlet.kind, &outlet.name, outlet.url.as_deref());
+            }
+            node
+        })
+        .collect();
+
+    let mut item = Map::new();
+    item.insert("@type".into(), json!("Claim"));
+    // Who made the claim: its speaker, or else the outlet that first published it.
+    let author =
+        source(claim.speaker_id).or_else(|| ordered.iter().find_map(|a| source(a.outlet_id)));
+    if let Some(author) = author {
+        item.insert(
+            "author".into(),
+            party(&author.kind, &author.name, author.url.as_deref()),
+        );
+    }
+    // The claim was made when it was first published.
+    let made = ordered.iter().filter_map(|a| a.published_at).min();
+    if let Some(made) = made {
+        item.insert("datePublished".into(), json!(date(made)));
+    }
+    if !appearance.is_empty() {
+        item.insert("firstAppearance".into(), appearance[0].clone());
+        item.insert("appearance".into(), json!(appearance));
+    }
+
+    let mut rating = json!({ "@type": "Rating", "alternateName": verdict.label() });
+    if let Some(value) = verdict.rating() {
+        rating["ratingValue"] = json!(value);
+        rating["bestRating"] = json!(5);
+        rating["worstRating"] = json!(1);
+    }
+    let mut author = json!({ "@type": "Organization", "name": public.organization_name });
+    if !public.organization_url.is_empty() {
+        author["url"] = json!(public.organization_url);
+    }
+    let mut review = json!({
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": format!("{}/claims/{}", public.base_url.trim_end_matches('/'), claim.id),
+        "claimReviewed": claim.text,
+        "datePublished": date(verification.created_at),
+        "author": author,
+        "reviewRating": rating,
+        "reviewBody": verification.summary,
+        "itemReviewed": Value::Object(item),
+    });
+    if let Some(language) = ordered.iter().find_map(|a| a.language.clone()) {
+        review["inLanguage"] = json!(language);
+    }
+    Ok(review)
+}

@@ -1,0 +1,3 @@
+//! Interchange formats built on the service layer.
+
+pub mod claim_review;

@@ -1,0 +1,167 @@
+//! `/api/v1/articles`
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::problem::ProblemDetails;
+use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response};
+use crate::domain::Actor;
+use crate::service::articles::{self, ArticleFilter};
+use crate::state::AppState;
+use crate::views::Article;
+use crate::views::inputs::{CreateArticleInput, UpdateArticleInput};
+
+pub fn scope() -> actix_web::Scope {
+    web::scope("/articles")
+        .service(
+            web::resource("")
+                .route(web::get().to(list_articles))
+                .route(web::post().to(create_article))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}")
+                .route(web::get().to(get_article))
+                .route(web::patch().to(update_article))
+                .route(web::delete().to(delete_article))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+}
+
+/// Filters for listing articles.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListParams {
+    /// The article with this URL (any spelling: it is canonicalised), as a list of 0 or 1.
+    pub url: Option<String>,
+    /// Published by this outlet.
+    pub outlet_id: Option<Uuid>,
+    /// In this language.
+    pub language: Option<String>,
+    /// Published at or after this time (RFC 3339).
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published before this time (RFC 3339).
+    pub published_before: Option<DateTime<Utc>>,
+}
+
+/// List articles.
+#[utoipa::path(get, path = "/api/v1/articles", tag = "articles",
+    params(PageParams, ArticleListParams),
+    responses(
+        (status = 200, description = "One page of articles", body = super::ListPage<Article>),
+        (status = 400, description = "Invalid parameters", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or refused credentials", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_articles(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: web::Query<PageParams>,
+    filter: web::Query<ArticleListParams>,
+) -> RestResult {
+    let page = page.to_request(&state)?;
+    if let Some(url) = &filter.url {
+        // A URL names at most one article: answer it as a one-item (or empty) page.
+        let found = match articles::get_by_url(&state.db, &actor, url).await {
+            Ok(article) => vec![Article::from(article)],
+            Err(crate::error::AppError::NotFound { .. }) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        };
+        return Ok(HttpResponse::Ok().json(super::ListPage {
+            items: found,
+            next_cursor: None,
+            next: None,
+        }));
+    }
+    let filter = ArticleFilter {
+        outlet_id: filter.outlet_id,
+        language: filter.language.clone(),
+        published_after: filter.published_after,
+        published_before: filter.published_before,
+    };
+    let rows = articles::list(&state.db, &actor, &filter, &page).await?;
+    Ok(page_response(&request, rows.map(Article::from)))
+}
+
+/// Create an article.
+#[utoipa::path(post, path = "/api/v1/articles", tag = "articles",
+    request_body = CreateArticleInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe")),
+    responses(
+        (status = 201, description = "Created", body = Article, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the editor role", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "An article with this canonical URL exists", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_article(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<CreateArticleInput>,
+) -> RestResult {
+    let article = articles::create(&state.db, &actor, body.into_inner().into()).await?;
+    Ok(created(
+        format!("/api/v1/articles/{}", article.id),
+        Some(article.version),
+        &Article::from(article),
+    ))
+}
+
+/// Get an article.
+#[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles",
+    params(("id" = Uuid, Path, description = "Article id")),
+    responses(
+        (status = 200, description = "The article", body = Article, headers(("ETag" = String))),
+        (status = 404, description = "No such article", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_article(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    let article = articles::get(&state.db, &actor, *id).await?;
+    Ok(ok_versioned(article.version, &Article::from(article)))
+}
+
+/// Change an article (`If-Match` with its ETag required).
+#[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "articles",
+    request_body = UpdateArticleInput,
+    params(("id" = Uuid, Path, description = "Article id"), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The changed article", body = Article, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since it was read", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_article(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateArticleInput>,
+) -> RestResult {
+    let version = if_match(&request)?;
+    let article =
+        articles::update(&state.db, &actor, *id, version, body.into_inner().into()).await?;
+    Ok(ok_versioned(article.version, &Article::from(article)))
+}
+
+/// Delete an article and its appearances (claims stay).
+#[utoipa::path(delete, path = "/api/v1/articles/{id}", tag = "articles",
+    params(("id" = Uuid, Path, description = "Article id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such article", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete_article(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    articles::delete(&state.db, &actor, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

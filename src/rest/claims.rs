@@ -1,0 +1,363 @@
+//! `/api/v1/claims`, with their appearances.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::problem::{Problem, ProblemDetails};
+use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response, parse_list};
+use crate::domain::{Actor, ClaimKind, ClaimStatus, Verdict};
+use crate::entity::claim;
+use crate::error::AppError;
+use crate::service::appearances;
+use crate::service::claims::{self, ClaimFilter};
+use crate::service::pagination::{Direction, ListOrder, PageRequest, SortField};
+use crate::state::AppState;
+use crate::views::inputs::{AppearanceInput, CreateClaimInput, UpdateClaimInput};
+use crate::views::{Appearance, Claim};
+
+/// Appearances shown inline with a claim (a claim appears in few articles).
+const INLINE_APPEARANCES: u64 = 100;
+
+pub fn scope() -> actix_web::Scope {
+    web::scope("/claims")
+        .service(
+            web::resource("")
+                .route(web::get().to(list_claims))
+                .route(web::post().to(create_claim))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}")
+                .route(web::get().to(get_claim))
+                .route(web::patch().to(update_claim))
+                .route(web::delete().to(delete_claim))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}/appearances")
+                .route(web::get().to(list_appearances))
+                .route(web::post().to(add_appearance))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}/appearances/{appearance_id}")
+                .route(web::delete().to(remove_appearance))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}/claimreview")
+                .route(web::get().to(get_claim_review))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}/verifications")
+                .route(web::get().to(super::verifications::list_verifications))
+                .route(web::post().to(super::verifications::record_verification))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+}
+
+/// A claim with where it appeared.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimResource {
+    #[serde(flatten)]
+    pub claim: Claim,
+    /// The articles it appeared in, oldest first.
+    pub appearances: Vec<Appearance>,
+}
+
+/// Adds the appearances of `claims` (one statement for all of them).
+async fn with_appearances(
+    state: &AppState,
+    actor: &Actor,
+    claims: Vec<claim::Model>,
+) -> Result<Vec<ClaimResource>, AppError> {
+    let ids: Vec<Uuid> = claims.iter().map(|c| c.id).collect();
+    let mut by_claim: HashMap<Uuid, Vec<Appearance>> = HashMap::new();
+    for row in
+        appearances::first_n_per_claim(&state.db, actor, &ids, INLINE_APPEARANCES, Direction::Asc)
+            .await?
+    {
+        by_claim.entry(row.claim_id).or_default().push(row.into());
+    }
+    Ok(claims
+        .into_iter()
+        .map(|c| ClaimResource {
+            appearances: by_claim.remove(&c.id).unwrap_or_default(),
+            claim: c.into(),
+        })
+        .collect())
+}
+
+async fn one_with_appearances(
+    state: &AppState,
+    actor: &Actor,
+    claim: claim::Model,
+) -> Result<ClaimResource, AppError> {
+    let id = claim.id;
+    with_appearances(state, actor, vec![claim])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("claim", id))
+}
+
+/// Filters for listing claims (lists are comma-separated).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClaimListParams {
+    /// Statuses, e.g. `unreviewed,in_review`.
+    pub status: Option<String>,
+    /// Kinds, e.g. `quote,quantity`.
+    pub kind: Option<String>,
+    /// Current verdicts, e.g. `false,mostly_false`.
+    pub current_verdict: Option<String>,
+    /// Attributed to this source.
+    pub speaker_id: Option<Uuid>,
+    /// Appearing in this article.
+    pub article_id: Option<Uuid>,
+    /// Quantity claims about this subject.
+    pub subject: Option<String>,
+    /// Quantity claims counting this measure.
+    pub measure: Option<String>,
+    /// Text contains this (case-insensitive).
+    pub text_contains: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before this time (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+impl ClaimListParams {
+    fn to_filter(&self) -> Result<ClaimFilter, Problem> {
+        Ok(ClaimFilter {
+            status: parse_list::<ClaimStatus>("status", &self.status)?,
+            kind: parse_list::<ClaimKind>("kind", &self.kind)?,
+            current_verdict: parse_list::<Verdict>("current_verdict", &self.current_verdict)?,
+            speaker_id: self.speaker_id,
+            article_id: self.article_id,
+            subject: self.subject.clone(),
+            measure: self.measure.clone(),
+            text_contains: self.text_contains.clone(),
+            created_after: self.created_after,
+            created_before: self.created_before,
+        })
+    }
+}
+
+/// List claims with their appearances.
+#[utoipa::path(get, path = "/api/v1/claims", tag = "claims",
+    params(PageParams, ClaimListParams),
+    responses(
+        (status = 200, description = "One page of claims", body = super::ListPage<ClaimResource>),
+        (status = 400, description = "Invalid parameters", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or refused credentials", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_claims(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: web::Query<PageParams>,
+    filter: web::Query<ClaimListParams>,
+) -> RestResult {
+    let page = page.to_request(&state)?;
+    let rows = claims::list(&state.db, &actor, &filter.to_filter()?, &page).await?;
+    let cursors: Vec<_> = rows.items.iter().map(|(cursor, _)| *cursor).collect();
+    let models = rows.items.into_iter().map(|(_, claim)| claim).collect();
+    let resources = with_appearances(&state, &actor, models).await?;
+    let page = crate::service::pagination::Page {
+        items: cursors.into_iter().zip(resources).collect(),
+        has_next_page: rows.has_next_page,
+        has_previous_page: rows.has_previous_page,
+    };
+    Ok(page_response(&request, page))
+}
+
+/// Create a claim, with the articles it appeared in.
+#[utoipa::path(post, path = "/api/v1/claims", tag = "claims",
+    request_body = CreateClaimInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe")),
+    responses(
+        (status = 201, description = "Created", body = ClaimResource, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the editor role", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_claim(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<CreateClaimInput>,
+) -> RestResult {
+    let claim = claims::create(&state.db, &actor, body.into_inner().into()).await?;
+    let (id, version) = (claim.id, claim.version);
+    let resource = one_with_appearances(&state, &actor, claim).await?;
+    Ok(created(
+        format!("/api/v1/claims/{id}"),
+        Some(version),
+        &resource,
+    ))
+}
+
+/// Get a claim with its appearances.
+#[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The claim", body = ClaimResource, headers(("ETag" = String))),
+        (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_claim(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    let claim = claims::get(&state.db, &actor, *id).await?;
+    let version = claim.version;
+    Ok(ok_versioned(
+        version,
+        &one_with_appearances(&state, &actor, claim).await?,
+    ))
+}
+
+/// Change a claim (`If-Match` with its ETag required).
+#[utoipa::path(patch, path = "/api/v1/claims/{id}", tag = "claims",
+    request_body = UpdateClaimInput,
+    params(("id" = Uuid, Path, description = "Claim id"), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The changed claim", body = ClaimResource, headers(("ETag" = String))),
+        (status = 400, description = "Invalid input or status move", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "Changed by someone else since it was read", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_claim(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateClaimInput>,
+) -> RestResult {
+    let version = if_match(&request)?;
+    let claim = claims::update(&state.db, &actor, *id, version, body.into_inner().into()).await?;
+    let version = claim.version;
+    Ok(ok_versioned(
+        version,
+        &one_with_appearances(&state, &actor, claim).await?,
+    ))
+}
+
+/// Delete a claim that has no verifications (verified claims are history: archive them).
+#[utoipa::path(delete, path = "/api/v1/claims/{id}", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The claim has verifications", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete_claim(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    claims::delete(&state.db, &actor, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List a claim's appearances, oldest first.
+#[utoipa::path(get, path = "/api/v1/claims/{id}/appearances", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id"), ("limit" = Option<i32>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "Cursor")),
+    responses(
+        (status = 200, description = "One page of appearances", body = super::ListPage<Appearance>),
+        (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_appearances(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> RestResult {
+    claims::get(&state.db, &actor, *id).await?;
+    let order = ListOrder {
+        field: SortField::CreatedAt,
+        direction: Direction::Asc,
+    };
+    let page = PageRequest::parse(
+        page.limit,
+        page.cursor.as_deref(),
+        order,
+        state.page_limits(),
+    )?;
+    let rows = appearances::for_claim(&state.db, &actor, *id, &page).await?;
+    Ok(page_response(&request, rows.map(Appearance::from)))
+}
+
+/// Record that a claim appeared in an article.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/appearances", tag = "claims",
+    request_body = AppearanceInput,
+    params(("id" = Uuid, Path, description = "Claim id")),
+    responses(
+        (status = 201, description = "Created", body = Appearance, headers(("Location" = String))),
+        (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The claim already appears in that article", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn add_appearance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    body: web::Json<AppearanceInput>,
+) -> RestResult {
+    let appearance = appearances::add(&state.db, &actor, *id, body.into_inner().into()).await?;
+    let location = format!(
+        "/api/v1/claims/{}/appearances/{}",
+        appearance.claim_id, appearance.id
+    );
+    Ok(created(location, None, &Appearance::from(appearance)))
+}
+
+/// Remove an appearance.
+#[utoipa::path(delete, path = "/api/v1/claims/{id}/appearances/{appearance_id}", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id"), ("appearance_id" = Uuid, Path, description = "Appearance id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such appearance", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn remove_appearance(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(Uuid, Uuid)>,
+) -> RestResult {
+    let (claim_id, appearance_id) = path.into_inner();
+    appearances::remove(&state.db, &actor, appearance_id, Some(claim_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The schema.org ClaimReview (JSON-LD) of the claim's current verification.
+#[utoipa::path(get, path = "/api/v1/claims/{id}/claimreview", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "ClaimReview JSON-LD", body = Object, content_type = "application/ld+json"),
+        (status = 404, description = "No such claim, or no verification that stands", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_claim_review(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    let document =
+        crate::interchange::claim_review::document(&state.db, &actor, &state.settings.public, *id)
+            .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .json(document))
+}

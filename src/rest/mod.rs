@@ -1,0 +1,250 @@
+//! The REST door under `/api/v1`: the same service layer as GraphQL, as JSON resources
+//! with problem+json errors, ETags and cursor pagination.
+
+pub mod articles;
+pub mod claims;
+pub mod openapi;
+pub mod problem;
+pub mod sources;
+pub mod verifications;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+use crate::service::pagination::{Direction, ListOrder, Page, PageRequest, SortField};
+use crate::state::AppState;
+use problem::Problem;
+
+pub type RestResult = Result<HttpResponse, Problem>;
+
+/// Registers `/api/v1` (wrapped in the auth middleware by the caller).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(sources::scope())
+        .service(articles::scope())
+        .service(claims::scope())
+        .service(verifications::scope());
+}
+
+/// Renders actix's own extractor failures as problems, like every other error.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _| {
+            let problem = match &error {
+                JsonPayloadError::ContentType => Problem::new(
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "send a JSON body with Content-Type: application/json",
+                ),
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => Problem::new(
+                    "PAYLOAD_TOO_LARGE",
+                    format!("the body is larger than {limit} bytes"),
+                ),
+                JsonPayloadError::Deserialize(e) => {
+                    Problem::invalid(&[FieldError::new("body", e.to_string())])
+                }
+                other => Problem::invalid(&[FieldError::new("body", other.to_string())]),
+            };
+            problem.into()
+        })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error, _| {
+        Problem::invalid(&[FieldError::new("path", error.to_string())]).into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _| {
+        Problem::invalid(&[FieldError::new("query", error.to_string())]).into()
+    })
+}
+
+/// Unknown routes under `/api`.
+pub async fn not_found(request: HttpRequest) -> RestResult {
+    Err(Problem::new(
+        "NOT_FOUND",
+        format!("no route for {} {}", request.method(), request.path()),
+    ))
+}
+
+/// Known routes, unsupported method.
+pub async fn method_not_allowed(request: HttpRequest) -> RestResult {
+    Err(Problem::new(
+        "METHOD_NOT_ALLOWED",
+        format!(
+            "{} is not supported on {}",
+            request.method(),
+            request.path()
+        ),
+    ))
+}
+
+/// The ETag of a versioned resource.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an `If-Match` header names: missing → 428, unusable → 412.
+pub fn if_match(request: &HttpRequest) -> Result<i32, Problem> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Err(Problem::new(
+            "PRECONDITION_REQUIRED",
+            "send If-Match with the ETag from the last read of this resource",
+        ));
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            Problem::new(
+                "PRECONDITION_FAILED",
+                "If-Match does not name a version of this resource",
+            )
+        })
+}
+
+/// 200 with the resource and its ETag.
+pub fn ok_versioned(version: i32, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// 201 with `Location` (and the ETag when the resource is versioned).
+pub fn created(location: String, version: Option<i32>, body: &impl Serialize) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    if let Some(v) = version {
+        response.insert_header((header::ETAG, etag(v)));
+    }
+    response.json(body)
+}
+
+/// Paging parameters common to every list.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size: default 20, at most 100 (more is an error).
+    pub limit: Option<i32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `created_at` (default) or `updated_at`.
+    pub sort: Option<String>,
+    /// `desc` (default: newest first) or `asc`.
+    pub direction: Option<String>,
+}
+
+impl PageParams {
+    pub fn to_request(&self, state: &AppState) -> Result<PageRequest, Problem> {
+        let field = match self.sort.as_deref() {
+            None | Some("created_at") => SortField::CreatedAt,
+            Some("updated_at") => SortField::UpdatedAt,
+            Some(other) => {
+                return Err(Problem::invalid(&[FieldError::new(
+                    "sort",
+                    format!("'{other}' is not created_at or updated_at"),
+                )]));
+            }
+        };
+        let direction = match self.direction.as_deref() {
+            None | Some("desc") => Direction::Desc,
+            Some("asc") => Direction::Asc,
+            Some(other) => {
+                return Err(Problem::invalid(&[FieldError::new(
+                    "direction",
+                    format!("'{other}' is not asc or desc"),
+                )]));
+            }
+        };
+        PageRequest::parse(
+            self.limit,
+            self.cursor.as_deref(),
+            ListOrder { field, direction },
+            state.page_limits(),
+        )
+        .map_err(|e| rename_fields(e.into(), &[("first", "limit"), ("after", "cursor")]))
+    }
+}
+
+fn rename_fields(mut problem: Problem, renames: &[(&str, &str)]) -> Problem {
+    for error in &mut problem.errors {
+        if let Some((_, to)) = renames.iter().find(|(from, _)| *from == error.field) {
+            error.field = (*to).to_owned();
+        }
+    }
+    for (from, to) in renames {
+        problem.detail = problem
+            .detail
+            .replace(&format!("{from} "), &format!("{to} "));
+    }
+    problem
+}
+
+/// Parses a comma-separated list of enum values (`status=unreviewed,in_review`).
+pub fn parse_list<T: std::str::FromStr>(
+    field: &str,
+    raw: &Option<String>,
+) -> Result<Option<Vec<T>>, Problem> {
+    let Some(raw) = raw.as_deref().filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
+    raw.split(',')
+        .map(|item| {
+            item.trim().parse::<T>().map_err(|_| {
+                Problem::invalid(&[FieldError::new(
+                    field,
+                    format!("'{}' is not a valid value", item.trim()),
+                )])
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// One page of a list, with the cursor and link to the next.
+#[derive(Serialize, ToSchema)]
+pub struct ListPage<T: ToSchema> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// The URL of the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+/// Builds the page response: body, and a `Link: <…>; rel="next"` header.
+pub fn page_response<T: Serialize + ToSchema>(
+    request: &HttpRequest,
+    page: Page<T>,
+) -> HttpResponse {
+    let next_cursor = page
+        .has_next_page
+        .then(|| page.items.last().map(|(cursor, _)| cursor.encode()))
+        .flatten();
+    let next = next_cursor.as_ref().map(|cursor| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in url::form_urlencoded::parse(request.query_string().as_bytes()) {
+            if key != "cursor" {
+                query.append_pair(&key, &value);
+            }
+        }
+        query.append_pair("cursor", cursor);
+        format!("{}?{}", request.path(), query.finish())
+    });
+    let mut response = HttpResponse::Ok();
+    if let Some(link) = &next {
+        response.insert_header((header::LINK, format!("<{link}>; rel=\"next\"")));
+    }
+    response.json(ListPage {
+        items: page.items.into_iter().map(|(_, item)| item).collect(),
+        next_cursor,
+        next,
+    })
+}

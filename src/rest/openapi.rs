@@ -1,0 +1,51 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and the offline
+//! docs page (Swagger UI served from the binary).
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::problem::{FieldProblem, ProblemDetails};
+use super::{articles, claims, sources, verifications};
+
+/// Declares the bearer scheme every route uses (API key or identity-provider JWT).
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description =
+            Some("An API key (`ct_…`) or a JWT from the configured identity provider".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "claimtrack REST API",
+        description = "Claims in the news, who made them, where they appeared and what checkers found. Errors are application/problem+json (RFC 9457).",
+    ),
+    paths(
+        sources::list_sources, sources::create_source, sources::get_source, sources::update_source, sources::delete_source,
+        articles::list_articles, articles::create_article, articles::get_article, articles::update_article, articles::delete_article,
+        claims::list_claims, claims::create_claim, claims::get_claim, claims::update_claim, claims::delete_claim,
+        claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,
+        verifications::list_verifications, verifications::record_verification,
+        verifications::get_verification, verifications::retract_verification,
+    ),
+    components(schemas(ProblemDetails, FieldProblem)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "sources", description = "People, organisations, outlets and other sources"),
+        (name = "articles", description = "Published pieces, unique by canonical URL"),
+        (name = "claims", description = "Checkable assertions and where they appeared"),
+        (name = "verifications", description = "Append-only verdicts with evidence"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document served at `/api/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,145 @@
+//! `/api/v1/sources`
+
+use actix_web::{HttpRequest, web};
+use uuid::Uuid;
+
+use super::problem::ProblemDetails;
+use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response, parse_list};
+use crate::domain::{Actor, SourceKind};
+use crate::service::sources::{self, SourceFilter};
+use crate::state::AppState;
+use crate::views::inputs::{CreateSourceInput, UpdateSourceInput};
+use crate::views::{self, Source};
+
+pub fn scope() -> actix_web::Scope {
+    web::scope("/sources")
+        .service(
+            web::resource("")
+                .route(web::get().to(list_sources))
+                .route(web::post().to(create_source))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
+            web::resource("/{id}")
+                .route(web::get().to(get_source))
+                .route(web::patch().to(update_source))
+                .route(web::delete().to(delete_source))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+}
+
+/// Filters for listing sources.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SourceListParams {
+    /// Comma-separated kinds, e.g. `person,organization`.
+    pub kind: Option<String>,
+    /// Name contains this text (case-insensitive).
+    pub name_contains: Option<String>,
+}
+
+/// List sources.
+#[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
+    params(PageParams, SourceListParams),
+    responses(
+        (status = 200, description = "One page of sources", body = super::ListPage<Source>),
+        (status = 400, description = "Invalid parameters", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or refused credentials", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_sources(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: web::Query<PageParams>,
+    filter: web::Query<SourceListParams>,
+) -> RestResult {
+    let page = page.to_request(&state)?;
+    let filter = SourceFilter {
+        kind: parse_list::<SourceKind>("kind", &filter.kind)?,
+        name_contains: filter.name_contains.clone(),
+    };
+    let rows = sources::list(&state.db, &actor, &filter, &page).await?;
+    Ok(page_response(&request, rows.map(Source::from)))
+}
+
+/// Create a source.
+#[utoipa::path(post, path = "/api/v1/sources", tag = "sources",
+    request_body = CreateSourceInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body return the first response")),
+    responses(
+        (status = 201, description = "Created", body = Source, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Invalid input", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the editor role", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "A source with this kind and name exists", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_source(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<CreateSourceInput>,
+) -> RestResult {
+    let source = sources::create(&state.db, &actor, body.into_inner().into()).await?;
+    Ok(created(
+        format!("/api/v1/sources/{}", source.id),
+        Some(source.version),
+        &Source::from(source),
+    ))
+}
+
+/// Get a source.
+#[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources",
+    params(("id" = Uuid, Path, description = "Source id")),
+    responses(
+        (status = 200, description = "The source", body = Source, headers(("ETag" = String))),
+        (status = 404, description = "No such source", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_source(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    let source = sources::get(&state.db, &actor, *id).await?;
+    Ok(ok_versioned(source.version, &views::Source::from(source)))
+}
+
+/// Change a source (`If-Match` with its ETag required).
+#[utoipa::path(patch, path = "/api/v1/sources/{id}", tag = "sources",
+    request_body = UpdateSourceInput,
+    params(("id" = Uuid, Path, description = "Source id"), ("If-Match" = String, Header, description = "The ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The changed source", body = Source, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since it was read", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_source(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateSourceInput>,
+) -> RestResult {
+    let version = if_match(&request)?;
+    let source = sources::update(&state.db, &actor, *id, version, body.into_inner().into()).await?;
+    Ok(ok_versioned(source.version, &Source::from(source)))
+}
+
+/// Delete a source that nothing refers to.
+#[utoipa::path(delete, path = "/api/v1/sources/{id}", tag = "sources",
+    params(("id" = Uuid, Path, description = "Source id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such source", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Still referred to", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete_source(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+) -> RestResult {
+    sources::delete(&state.db, &actor, *id).await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}
