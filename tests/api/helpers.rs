@@ -107,6 +107,9 @@ pub async fn spawn_app_with(
     settings.auth.jwt.secret = jwt_secret.clone();
     settings.auth.jwt.issuer = JWT_ISSUER.into();
     settings.auth.jwt.audience = JWT_AUDIENCE.into();
+    settings.public.base_url = "https://factcheck.example".into();
+    settings.public.organization_name = "Test Checks".into();
+    settings.public.organization_url = "https://factcheck.example".into();
     if std::env::var_os("TEST_LOG").is_some() {
         claimtrack::telemetry::init(&settings.log);
     }
@@ -236,6 +239,39 @@ impl TestApp {
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
         (status, response.json().await.expect("JSON response"))
+    }
+
+    /// A REST request with a role's key (or none); returns status, headers and JSON body.
+    pub async fn rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        role: Option<Role>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(role) = role {
+            request = request.header("authorization", self.bearer(role));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, headers, json)
     }
 
     /// A GET request as the admin.
