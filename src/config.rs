@@ -21,7 +21,15 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub cors: CorsSettings,
     pub public: PublicSettings,
+    pub rest: RestSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestSettings {
+    /// How long an Idempotency-Key and its stored response are kept.
+    pub idempotency_ttl_hours: u32,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

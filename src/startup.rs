@@ -94,13 +94,18 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         &settings.auth,
         &settings.rate_limit,
     )?);
-    // Idle principals' rate-limit state is dropped regularly, so memory stays bounded.
+    // Housekeeping: idle principals' rate-limit state and expired idempotency keys are
+    // dropped regularly, so memory and the table stay bounded.
     let forgetting = authenticator.clone();
+    let sweeping = state.db.clone();
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
             forgetting.forget_idle();
+            if let Err(error) = crate::service::idempotency::sweep(&sweeping).await {
+                tracing::warn!(%error, "sweeping expired idempotency keys failed");
+            }
         }
     });
     let schema = web::Data::new(graphql::schema::build(&settings.graphql));
@@ -148,6 +153,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             )
             .service(
                 web::scope("/api/v1")
+                    .wrap(from_fn(rest::idempotency::idempotency))
                     .wrap(from_fn(authenticate))
                     .configure(rest::configure)
                     .default_service(web::to(rest::not_found)),

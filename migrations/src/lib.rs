@@ -11,6 +11,7 @@ mod m20261126_000005_create_principals_and_api_keys;
 mod m20261126_000006_create_verifications;
 mod m20261126_000007_create_citations;
 mod m20261126_000008_create_audit_events;
+mod m20261126_000009_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_create_verifications::Migration),
             Box::new(m20261126_000007_create_citations::Migration),
             Box::new(m20261126_000008_create_audit_events::Migration),
+            Box::new(m20261126_000009_create_idempotency_keys::Migration),
         ]
     }
 }

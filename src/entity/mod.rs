@@ -7,6 +7,7 @@ pub mod article;
 pub mod audit_event;
 pub mod citation;
 pub mod claim;
+pub mod idempotency_key;
 pub mod principal;
 pub mod retraction;
 pub mod source;

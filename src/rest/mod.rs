@@ -3,6 +3,7 @@
 
 pub mod articles;
 pub mod claims;
+pub mod idempotency;
 pub mod openapi;
 pub mod problem;
 pub mod sources;

@@ -5,6 +5,7 @@ pub mod appearances;
 pub mod articles;
 pub mod audit;
 pub mod claims;
+pub mod idempotency;
 pub mod keys;
 pub mod pagination;
 pub mod sources;

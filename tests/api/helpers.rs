@@ -196,6 +196,20 @@ async fn create_schema(admin_url: &str) -> String {
 }
 
 impl TestApp {
+    /// Starts another instance of the app on the same database (as a second server
+    /// behind a load balancer would be); returns its address and a handle to stop it.
+    pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
+        let mut settings = (*self.state.settings).clone();
+        settings.server.bind = "127.0.0.1:0".into();
+        let app = Application::build(settings)
+            .await
+            .expect("second instance starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        (address, handle)
+    }
+
     /// Stops the server and removes the test's database.
     pub async fn finish(mut self) {
         self.server.stop(false).await;

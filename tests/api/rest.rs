@@ -261,6 +261,57 @@ both_backends! {
     }
 }
 
+both_backends! {
+    async fn a_retried_post_with_the_same_idempotency_key_creates_nothing_new(app: TestApp) {
+        let body = json!({ "kind": "person", "name": "John Kerry" });
+        let key = [("idempotency-key", "create-kerry-1")];
+        let (status, headers, first) = app.rest(Method::POST, "/api/v1/sources", Some(Role::Editor), Some(body.clone()), &key).await;
+        assert_eq!(status, 201, "{first}");
+        let location = headers["location"].clone();
+        let (status, headers, again) = app.rest(Method::POST, "/api/v1/sources", Some(Role::Editor), Some(body.clone()), &key).await;
+        assert_eq!((status, &again), (201, &first));
+        assert_eq!(headers["location"], location);
+        assert_eq!(headers["idempotent-replayed"], "true");
+        assert_eq!(app.count_rows("sources").await, 1);
+
+        // Another instance on the same database (and so a restarted one) replays it too.
+        let (address, other) = app.second_instance().await;
+        let replayed = app
+            .client
+            .post(format!("{address}/api/v1/sources"))
+            .header("authorization", app.bearer(Role::Editor))
+            .header("idempotency-key", "create-kerry-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replayed.status(), 201);
+        assert_eq!(replayed.json::<Value>().await.unwrap(), first);
+        other.stop(false).await;
+        assert_eq!(app.count_rows("sources").await, 1);
+
+        // The same key with another body is refused.
+        let (status, _, reused) = app
+            .rest(Method::POST, "/api/v1/sources", Some(Role::Editor), Some(json!({ "kind": "person", "name": "Someone else" })), &key)
+            .await;
+        assert_eq!((status, problem_type(&reused)), (422, "/problems/idempotency-key-reused"));
+        assert_eq!(app.count_rows("sources").await, 1);
+
+        // Keys belong to their principal: another principal's same key is a new request.
+        let (status, _, _) = app.rest(Method::POST, "/api/v1/sources", Some(Role::Admin), Some(json!({ "kind": "person", "name": "Admin's" })), &key).await;
+        assert_eq!(status, 201);
+
+        // A failed request does not burn its key: the corrected retry goes through.
+        let retry_key = [("idempotency-key", "create-obama")];
+        let (status, _, _) = app.rest(Method::POST, "/api/v1/sources", Some(Role::Editor), Some(json!({ "kind": "person", "name": " " })), &retry_key).await;
+        assert_eq!(status, 400);
+        let (status, _, _) = app.rest(Method::POST, "/api/v1/sources", Some(Role::Editor), Some(json!({ "kind": "person", "name": "Barack Obama" })), &retry_key).await;
+        assert_eq!(status, 201);
+        let (status, _, bad_key) = app.rest(Method::POST, "/api/v1/sources", Some(Role::Editor), Some(json!({ "kind": "group", "name": "x" })), &[("idempotency-key", "")]).await;
+        assert_eq!((status, &bad_key["errors"][0]["field"]), (400, &json!("Idempotency-Key")));
+    }
+}
+
 /// The documented routes: (method, path). Every one must be in the OpenAPI document.
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/sources"),
