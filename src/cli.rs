@@ -5,7 +5,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
+use std::io::Write;
+
+use futures_util::StreamExt;
+
 use crate::domain::{Actor, Role};
+use crate::interchange::ndjson;
 use crate::service::keys;
 use crate::startup::Application;
 use crate::{db, demo, graphql, telemetry};
@@ -42,6 +47,18 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
+    /// Import NDJSON (one article per line); prints a report line per input line.
+    Import {
+        /// The file to read; `-` for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Export everything as NDJSON (the import format) to standard output.
+    Export {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -125,6 +142,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "demo loaded: article {} ({} records created, {} already present)\n",
                 summary.article_id, summary.created, summary.existing
             ));
+            Ok(())
+        }
+        Command::Import { file, database } => {
+            let settings = cli.settings(database.database_url.as_deref(), None)?;
+            let (connection, _) = db::connect(&settings.database).await?;
+            db::migrate(&connection).await?;
+            run_import(&connection, file).await
+        }
+        Command::Export { database } => {
+            let settings = cli.settings(database.database_url.as_deref(), None)?;
+            let (connection, _) = db::connect(&settings.database).await?;
+            db::migrate(&connection).await?;
+            let mut lines = std::pin::pin!(ndjson::export(connection, Actor::system("export")));
+            let mut out = std::io::stdout().lock();
+            while let Some(line) = lines.next().await {
+                out.write_all(line?.as_bytes())?;
+            }
             Ok(())
         }
         Command::Keys { command, database } => {
@@ -222,6 +256,35 @@ async fn run_keys(db: &sea_orm::DatabaseConnection, command: &KeysCommand) -> an
                 record.key.key_id, record.key.name
             ));
         }
+    }
+    Ok(())
+}
+
+/// Imports a file line by line (one line in memory at a time).
+async fn run_import(
+    db: &sea_orm::DatabaseConnection,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let operator = Actor::system("import");
+    let reader: Box<dyn BufRead> = if file == std::path::Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(std::fs::File::open(file)?))
+    };
+    let mut summary = ndjson::ImportSummary::default();
+    for (index, line) in reader.split(b'\n').enumerate() {
+        let line = line?;
+        let report = match std::str::from_utf8(&line) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => summary.import(db, &operator, index + 1, text).await,
+            Err(_) => summary.unreadable(index + 1, "is not UTF-8"),
+        };
+        print(&format!("{report}\n"));
+    }
+    print(&format!("{}\n", summary.closing_line()));
+    if summary.failed > 0 {
+        anyhow::bail!("{} of {} lines failed", summary.failed, summary.lines);
     }
     Ok(())
 }

@@ -281,6 +281,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
                         span_start: span.map(|s| s.0),
                         span_end: span.map(|s| s.1),
                     }],
+                    origin: None,
                 };
                 claims::create(db, &actor, input).await?
             }
@@ -304,6 +305,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
                     excerpt: Some("The final toll of the attacks was given as 130 dead.".into()),
                     stance: Stance::Context,
                 }],
+                origin: None,
             };
             verifications::record(db, &actor, claim.id, input).await?;
         }

@@ -59,6 +59,7 @@ impl From<ClaimFilterInput> for ClaimFilter {
             text_contains: f.text_contains,
             created_after: f.created_after,
             created_before: f.created_before,
+            without_appearances: false,
         }
     }
 }

@@ -145,6 +145,7 @@ impl ClaimListParams {
             text_contains: self.text_contains.clone(),
             created_after: self.created_after,
             created_before: self.created_before,
+            without_appearances: false,
         })
     }
 }

@@ -32,7 +32,9 @@ pub async fn idempotency(
         .get(HEADER)
         .map(|v| v.to_str().map(str::to_owned));
     let actor = request.extensions().get::<Actor>().cloned();
-    let (Some(key), true, Some(actor)) = (key, request.method() == Method::POST, actor) else {
+    // Imports stream bodies of any size and report per line; they are not buffered here.
+    let keyed_post = request.method() == Method::POST && !request.path().ends_with("/import");
+    let (Some(key), true, Some(actor)) = (key, keyed_post, actor) else {
         return next
             .call(request)
             .await

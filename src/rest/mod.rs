@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod claims;
 pub mod idempotency;
+pub mod interchange;
 pub mod openapi;
 pub mod problem;
 pub mod sources;
@@ -26,7 +27,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(sources::scope())
         .service(articles::scope())
         .service(claims::scope())
-        .service(verifications::scope());
+        .service(verifications::scope())
+        .service(
+            web::resource("/import")
+                .route(web::post().to(interchange::import))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/export")
+                .route(web::get().to(interchange::export))
+                .default_service(web::to(method_not_allowed)),
+        );
 }
 
 /// Renders actix's own extractor failures as problems, like every other error.

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
-use super::{articles, claims, sources, verifications};
+use super::{articles, claims, interchange, sources, verifications};
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
 struct BearerScheme;
@@ -33,6 +33,7 @@ impl Modify for BearerScheme {
         claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
+        interchange::import, interchange::export,
     ),
     components(schemas(ProblemDetails, FieldProblem)),
     modifiers(&BearerScheme),
@@ -41,6 +42,7 @@ impl Modify for BearerScheme {
         (name = "articles", description = "Published pieces, unique by canonical URL"),
         (name = "claims", description = "Checkable assertions and where they appeared"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
+        (name = "interchange", description = "NDJSON bulk import and export"),
     )
 )]
 pub struct ApiDoc;

@@ -1,15 +1,15 @@
 //! Appearances: where a claim was published (an article, an excerpt, a character span).
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
-use super::{begin_write, now, require};
+use super::{Db, begin_write, now, require};
 use crate::domain::{Actor, BoundedText, FieldError, Role, Validator};
 use crate::entity::appearance;
 use crate::error::AppError;
@@ -136,7 +136,7 @@ pub(crate) async fn insert(
 
 /// Records that a claim appeared in an article.
 pub async fn add(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     claim_id: Uuid,
     input: NewAppearance,
@@ -152,7 +152,7 @@ pub async fn add(
 
 /// Removes an appearance; with `of_claim`, only if it belongs to that claim.
 pub async fn remove(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     id: Uuid,
     of_claim: Option<Uuid>,
@@ -220,4 +220,19 @@ pub async fn first_n_per_claim(
         "",
     )
     .await
+}
+
+/// The appearances of the given claims in one article (exports).
+pub async fn in_article(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    article_id: Uuid,
+    claim_ids: &[Uuid],
+) -> Result<Vec<appearance::Model>, AppError> {
+    require(actor, Role::Viewer)?;
+    Ok(appearance::Entity::find()
+        .filter(appearance::Column::ArticleId.eq(article_id))
+        .filter(appearance::Column::ClaimId.is_in(claim_ids.iter().copied()))
+        .all(db)
+        .await?)
 }

@@ -2,15 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionSession,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::pagination::{Page, PageRequest, SortField, fetch_page};
-use super::{Patch, begin_write, now, require};
+use super::{Db, Patch, begin_write, now, require};
 use crate::domain::{Actor, ArticleUrl, BoundedText, FieldError, Role, Validator};
 use crate::entity::article;
 use crate::error::AppError;
@@ -121,7 +121,7 @@ async fn ensure_url_free(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     input: NewArticle,
 ) -> Result<article::Model, AppError> {
@@ -172,7 +172,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
@@ -249,11 +249,7 @@ pub async fn update(
 }
 
 /// Deletes an article and its appearances (the claims themselves stay).
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<article::Model, AppError> {
+pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<article::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionSession,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::appearances::{self, NewAppearance};
 use super::audit::{self, Change};
 use super::pagination::{Page, PageRequest, SortField, fetch_page};
-use super::{Patch, begin_write, now, require};
+use super::{Db, Patch, begin_write, now, require};
 use crate::domain::quantity::RawQuantity;
 use crate::domain::{
     Actor, BoundedText, ClaimKind, ClaimStatus, FieldError, Quantity, Role, Validator, Verdict,
@@ -34,6 +34,8 @@ pub struct NewClaim {
     pub setting: Option<String>,
     pub quantity: Option<RawQuantity>,
     pub appearances: Vec<NewAppearance>,
+    /// Set by imports only.
+    pub origin: Option<super::Origin>,
 }
 
 /// Changes to a claim; absent fields stay as they are.
@@ -61,6 +63,8 @@ pub struct ClaimFilter {
     pub text_contains: Option<String>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    /// Only claims that appear in no article (exports list them apart).
+    pub without_appearances: bool,
 }
 
 /// The kind-specific fields of a claim after validation.
@@ -191,7 +195,7 @@ async fn ensure_speaker(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     input: NewClaim,
 ) -> Result<claim::Model, AppError> {
@@ -235,9 +239,9 @@ pub async fn create(
 
     let txn = begin_write(db).await?;
     ensure_speaker(&txn, input.speaker_id).await?;
-    let at = now();
+    let at = input.origin.as_ref().map_or_else(now, |o| o.at);
     let mut model = claim::Model {
-        id: Uuid::now_v7(),
+        id: input.origin.as_ref().map_or_else(Uuid::now_v7, |o| o.id),
         kind: input.kind.as_str().to_owned(),
         text,
         speaker_id: input.speaker_id,
@@ -289,7 +293,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
@@ -412,11 +416,7 @@ pub(crate) async fn save(
 
 /// Deletes a claim and its appearances. A claim with verifications is history and cannot
 /// be deleted (archive it instead): CONFLICT.
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<claim::Model, AppError> {
+pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<claim::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;
@@ -521,6 +521,16 @@ fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
     if let Some(text) = filter.text_contains.as_deref().filter(|t| !t.is_empty()) {
         select = select.filter(
             Expr::expr(Func::lower(Expr::col(claim::Column::Text))).like(contains_pattern(text)),
+        );
+    }
+    if filter.without_appearances {
+        select = select.filter(
+            claim::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(appearance::Column::ClaimId)
+                    .from(appearance::Entity)
+                    .to_owned(),
+            ),
         );
     }
     if let Some(after) = filter.created_after {

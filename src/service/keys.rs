@@ -8,14 +8,14 @@ use chrono::{Duration, Utc};
 use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder, TransactionSession,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::audit::{self, Change};
-use super::{begin_write, now, require};
+use super::{Db, begin_write, now, require};
 use crate::domain::{Actor, BoundedText, FieldError, Role};
 use crate::entity::{api_key, principal};
 use crate::error::AppError;
@@ -80,7 +80,7 @@ fn role_of(principal: &principal::Model) -> Result<Role, AppError> {
 
 /// Creates a principal with `role` and a key for it. Needs the admin role.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     name: &str,
     role: Role,
@@ -164,11 +164,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<KeyRec
 }
 
 /// Revokes a key, by its id or its short key id; it stops working at once.
-pub async fn revoke(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: &str,
-) -> Result<KeyRecord, AppError> {
+pub async fn revoke(db: &impl Db, actor: &Actor, id: &str) -> Result<KeyRecord, AppError> {
     require(actor, Role::Admin)?;
     let txn = begin_write(db).await?;
     let filter = match id.parse::<Uuid>() {
@@ -214,7 +210,7 @@ pub async fn revoke(
 /// Resolves a presented secret to its principal. Revoked and expired keys are refused
 /// at once: there is no cache between a revocation and the next request.
 pub async fn authenticate(
-    db: &DatabaseConnection,
+    db: &impl Db,
     secret: &str,
 ) -> Result<Result<Actor, KeyRefusal>, AppError> {
     if !secret.starts_with(KEY_PREFIX) || secret.len() > 200 {

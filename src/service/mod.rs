@@ -13,8 +13,7 @@ pub mod verifications;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::domain::{Actor, Role};
@@ -26,10 +25,16 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// What writes run on: the pool, or an enclosing transaction (an import line), in which
+/// case a write's own transaction becomes a savepoint of it.
+pub trait Db: ConnectionTrait + TransactionTrait {}
+
+impl<T: ConnectionTrait + TransactionTrait> Db for T {}
+
 /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
 /// IMMEDIATE`), so concurrent writers wait on the busy timeout instead of failing when a
 /// read transaction tries to upgrade.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
+pub async fn begin_write<C: Db>(db: &C) -> Result<C::Transaction, AppError> {
     let options = TransactionOptions {
         sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
             .then_some(SqliteTransactionMode::Immediate),
@@ -56,3 +61,13 @@ pub fn require(actor: &Actor, needed: Role) -> Result<(), AppError> {
 
 /// A field of a patch: absent (leave as is), or set to a value (`None` clears it).
 pub type Patch<T> = Option<Option<T>>;
+
+/// Where an imported record came from: its original id and time, kept so that an export
+/// imported into an empty database reproduces the data.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    /// For verifications: who recorded it originally.
+    pub by: Option<String>,
+}

@@ -1,15 +1,15 @@
 //! Sources: the people, organisations and outlets that say or carry information.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, sea_query::Expr, sea_query::Func,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, TransactionSession, sea_query::Expr, sea_query::Func,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::pagination::{Page, PageRequest, SortField, fetch_page};
-use super::{Patch, begin_write, now, require};
+use super::{Db, Patch, begin_write, now, require};
 use crate::domain::{Actor, BoundedText, FieldError, Role, SourceKind, Validator};
 use crate::entity::{article, citation, claim, source};
 use crate::error::AppError;
@@ -83,7 +83,7 @@ pub fn snapshot(model: &source::Model) -> Value {
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     input: NewSource,
 ) -> Result<source::Model, AppError> {
@@ -163,7 +163,7 @@ pub async fn find_by_kind_and_name(
 
 /// Returns the source with this kind and name, creating it when there is none.
 pub async fn find_or_create(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     input: NewSource,
 ) -> Result<source::Model, AppError> {
@@ -174,7 +174,7 @@ pub async fn find_or_create(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
@@ -258,11 +258,7 @@ pub async fn update(
 }
 
 /// Deletes a source that nothing refers to; one still used is a CONFLICT.
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<source::Model, AppError> {
+pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<source::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;

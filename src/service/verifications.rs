@@ -2,15 +2,15 @@
 
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
-use super::{begin_write, now, require};
+use super::{Db, begin_write, now, require};
 use crate::domain::{
     Actor, ArticleUrl, BoundedText, ClaimStatus, FieldError, Role, Stance, Validator, Verdict,
 };
@@ -26,6 +26,8 @@ pub struct NewVerification {
     pub verdict: Verdict,
     pub summary: String,
     pub citations: Vec<NewCitation>,
+    /// Set by imports only.
+    pub origin: Option<super::Origin>,
 }
 
 /// A piece of evidence.
@@ -73,7 +75,7 @@ fn parse_citation(prefix: &str, input: &NewCitation) -> Result<ValidCitation, Ve
 /// Records a verification of a claim: the claim becomes `reviewed` and takes the verdict
 /// as its current verdict. An archived claim is not reviewed any more: CONFLICT.
 pub async fn record(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     claim_id: Uuid,
     input: NewVerification,
@@ -116,15 +118,24 @@ pub async fn record(
             ));
         }
     }
+    let origin = input.origin.as_ref();
     let created = verification::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(origin.map_or_else(Uuid::now_v7, |o| o.id)),
         claim_id: Set(claim_id),
         verdict: Set(input.verdict.as_str().to_owned()),
         rating: Set(input.verdict.rating().map(i16::from)),
         summary: Set(summary.into_inner()),
-        reviewer_id: Set(actor.principal_id),
-        reviewer_name: Set(actor.name.clone()),
-        created_at: Set(now()),
+        // An imported verification keeps its original reviewer's name; the importer is
+        // recorded in the audit event.
+        reviewer_id: Set(if origin.is_some() {
+            None
+        } else {
+            actor.principal_id
+        }),
+        reviewer_name: Set(origin
+            .and_then(|o| o.by.clone())
+            .unwrap_or(actor.name.clone())),
+        created_at: Set(origin.map_or_else(now, |o| o.at)),
     }
     .insert(&txn)
     .await?;
@@ -174,7 +185,7 @@ pub async fn record(
 /// Retracts a verification: a retraction record is added and the claim's current verdict
 /// falls back to its latest verification that stands (none left: back to `in_review`).
 pub async fn retract(
-    db: &DatabaseConnection,
+    db: &impl Db,
     actor: &Actor,
     verification_id: Uuid,
     reason: &str,
@@ -356,6 +367,21 @@ pub async fn retractions_of(
     require(actor, Role::Viewer)?;
     Ok(retraction::Entity::find()
         .filter(retraction::Column::VerificationId.is_in(verification_ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Every verification of the given claims, oldest first (exports).
+pub async fn all_of_claims(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    claim_ids: &[Uuid],
+) -> Result<Vec<verification::Model>, AppError> {
+    require(actor, Role::Viewer)?;
+    Ok(verification::Entity::find()
+        .filter(verification::Column::ClaimId.is_in(claim_ids.iter().copied()))
+        .order_by_asc(verification::Column::CreatedAt)
+        .order_by_asc(verification::Column::Id)
         .all(db)
         .await?)
 }

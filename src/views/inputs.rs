@@ -259,6 +259,7 @@ impl From<CreateClaimInput> for NewClaim {
             setting: i.setting,
             quantity: i.quantity.map(Into::into),
             appearances: i.appearances.into_iter().map(Into::into).collect(),
+            origin: None,
         }
     }
 }
@@ -354,6 +355,7 @@ impl From<RecordVerificationInput> for NewVerification {
                     stance: c.stance,
                 })
                 .collect(),
+            origin: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod claims;
 mod demo;
 mod http;
+mod interchange;
 mod paging;
 mod rest;
 mod schema_sdl;

@@ -337,6 +337,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/claims/{id}/verifications"),
     ("get", "/api/v1/verifications/{id}"),
     ("post", "/api/v1/verifications/{id}/retraction"),
+    ("post", "/api/v1/import"),
+    ("get", "/api/v1/export"),
 ];
 
 fn resolve<'a>(document: &'a Value, reference: &str) -> Option<&'a Value> {
