@@ -15,7 +15,7 @@ use crate::entity::claim;
 use crate::error::AppError;
 use crate::service::appearances;
 use crate::service::claims::{self, ClaimFilter};
-use crate::service::pagination::{Direction, ListOrder, PageRequest, SortField};
+use crate::service::pagination::{Direction, ListOrder, SortField};
 use crate::state::AppState;
 use crate::views::inputs::{AppearanceInput, CreateClaimInput, UpdateClaimInput};
 use crate::views::{Appearance, Claim};
@@ -168,15 +168,8 @@ pub async fn list_claims(
 ) -> RestResult {
     let page = page.to_request(&state)?;
     let rows = claims::list(&state.db, &actor, &filter.to_filter()?, &page).await?;
-    let cursors: Vec<_> = rows.items.iter().map(|(cursor, _)| *cursor).collect();
-    let models = rows.items.into_iter().map(|(_, claim)| claim).collect();
-    let resources = with_appearances(&state, &actor, models).await?;
-    let page = crate::service::pagination::Page {
-        items: cursors.into_iter().zip(resources).collect(),
-        has_next_page: rows.has_next_page,
-        has_previous_page: rows.has_previous_page,
-    };
-    Ok(page_response(&request, page))
+    let resources = with_appearances(&state, &actor, rows.rows()).await?;
+    Ok(page_response(&request, rows.with_items(resources)))
 }
 
 /// Create a claim, with the articles it appeared in.
@@ -290,12 +283,7 @@ pub async fn list_appearances(
         field: SortField::CreatedAt,
         direction: Direction::Asc,
     };
-    let page = PageRequest::parse(
-        page.limit,
-        page.cursor.as_deref(),
-        order,
-        state.page_limits(),
-    )?;
+    let page = page.in_order(order, &state)?;
     let rows = appearances::for_claim(&state.db, &actor, *id, &page).await?;
     Ok(page_response(&request, rows.map(Appearance::from)))
 }

@@ -185,6 +185,19 @@ impl PageParams {
     }
 }
 
+impl PageParams {
+    /// For lists with one fixed order (a claim's appearances or history).
+    pub fn in_order(&self, order: ListOrder, state: &AppState) -> Result<PageRequest, Problem> {
+        PageRequest::parse(
+            self.limit,
+            self.cursor.as_deref(),
+            order,
+            state.page_limits(),
+        )
+        .map_err(|e| rename_fields(e.into(), &[("first", "limit"), ("after", "cursor")]))
+    }
+}
+
 fn rename_fields(mut problem: Problem, renames: &[(&str, &str)]) -> Problem {
     for error in &mut problem.errors {
         if let Some((_, to)) = renames.iter().find(|(from, _)| *from == error.field) {

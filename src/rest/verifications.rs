@@ -12,7 +12,7 @@ use super::{PageParams, RestResult, created, page_response};
 use crate::domain::Actor;
 use crate::entity::verification;
 use crate::error::AppError;
-use crate::service::pagination::{ListOrder, PageRequest};
+use crate::service::pagination::ListOrder;
 use crate::service::{claims, verifications};
 use crate::state::AppState;
 use crate::views::inputs::{RecordVerificationInput, RetractVerificationInput};
@@ -107,26 +107,10 @@ pub async fn list_verifications(
     page: web::Query<PageParams>,
 ) -> RestResult {
     claims::get(&state.db, &actor, *id).await?;
-    let page = PageRequest::parse(
-        page.limit,
-        page.cursor.as_deref(),
-        ListOrder::NEWEST_FIRST,
-        state.page_limits(),
-    )?;
+    let page = page.in_order(ListOrder::NEWEST_FIRST, &state)?;
     let rows = verifications::history(&state.db, &actor, *id, &page).await?;
-    let cursors: Vec<_> = rows.items.iter().map(|(c, _)| *c).collect();
-    let full = resources(
-        &state,
-        &actor,
-        rows.items.into_iter().map(|(_, v)| v).collect(),
-    )
-    .await?;
-    let page = crate::service::pagination::Page {
-        items: cursors.into_iter().zip(full).collect(),
-        has_next_page: rows.has_next_page,
-        has_previous_page: rows.has_previous_page,
-    };
-    Ok(page_response(&request, page))
+    let full = resources(&state, &actor, rows.rows()).await?;
+    Ok(page_response(&request, rows.with_items(full)))
 }
 
 /// Record a verification: the claim becomes `reviewed` with this verdict.

@@ -163,6 +163,24 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page with each row replaced, in order, by one of `items` (built from
+    /// `rows()` in one go, e.g. with related records loaded for the whole page).
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(|(c, _)| c).zip(items).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        }
+    }
+
+    /// The rows of the page, without cursors.
+    pub fn rows(&self) -> Vec<T>
+    where
+        T: Clone,
+    {
+        self.items.iter().map(|(_, row)| row.clone()).collect()
+    }
+
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),

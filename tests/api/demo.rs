@@ -4,29 +4,30 @@ use serde_json::json;
 
 use crate::both_backends;
 
+async fn table_counts(app: &crate::helpers::TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "sources",
+        "articles",
+        "claims",
+        "appearances",
+        "verifications",
+        "audit_events",
+    ] {
+        counts.push(app.count_rows(table).await);
+    }
+    counts
+}
+
 both_backends! {
     async fn the_demo_loads_the_worked_example_once_however_often_it_runs(app: TestApp) {
         let first = claimtrack::demo::load(&app.state.db).await.unwrap();
-        let counts = [
-            app.count_rows("sources").await,
-            app.count_rows("articles").await,
-            app.count_rows("claims").await,
-            app.count_rows("appearances").await,
-            app.count_rows("verifications").await,
-            app.count_rows("audit_events").await,
-        ];
+        let counts = table_counts(app).await;
         assert_eq!(&counts[..5], &[7, 1, 7, 7, 1]);
         let second = claimtrack::demo::load(&app.state.db).await.unwrap();
         assert_eq!(second.created, 0);
         assert_eq!(second.existing, first.created);
-        let again = [
-            app.count_rows("sources").await,
-            app.count_rows("articles").await,
-            app.count_rows("claims").await,
-            app.count_rows("appearances").await,
-            app.count_rows("verifications").await,
-            app.count_rows("audit_events").await,
-        ];
+        let again = table_counts(app).await;
         assert_eq!(again, counts);
 
         let data = app
