@@ -448,3 +448,73 @@ async fn first_start_creates_an_admin_key_only_when_none_is_usable() {
     assert!(works["data"]["apiKeys"].is_array(), "{works}");
     app.finish().await;
 }
+
+async fn es256_tokens(backend: Backend) {
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let key = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let private_pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let public_pem = key.public_key().to_public_key_pem(LineEnding::LF).unwrap();
+    let other = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let other_pem = other.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let configured = public_pem.clone();
+    let Some(app) = spawn_app_with(backend, move |s| {
+        s.auth.jwt.algorithm = claimtrack::config::JwtAlgorithm::ES256;
+        s.auth.jwt.secret = String::new();
+        s.auth.jwt.public_key_pem = configured;
+    })
+    .await
+    else {
+        return;
+    };
+    let es256 = |pem: &str| {
+        let token = encode(
+            &Header::new(Algorithm::ES256),
+            &claims("editor", JWT_AUDIENCE, 300),
+            &EncodingKey::from_ec_pem(pem.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        format!("Bearer {token}")
+    };
+    let query =
+        "mutation { createSource(input: { kind: GROUP, name: \"Western officials\" }) { id } }";
+    let (_, signed) = app
+        .graphql_as(Some(&es256(&private_pem)), query, json!({}))
+        .await;
+    assert!(signed["data"]["createSource"]["id"].is_string(), "{signed}");
+    let (_, wrong_key) = app
+        .graphql_as(
+            Some(&es256(&other_pem)),
+            "{ claims { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        wrong_key["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    // Algorithm confusion: an HS256 token "signed" with the public key as the secret.
+    let confused = sign(&public_pem, &claims("admin", JWT_AUDIENCE, 300));
+    let (_, confusion) = app
+        .graphql_as(
+            Some(&format!("Bearer {confused}")),
+            "{ claims { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        confusion["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(app.count_rows("sources").await, 1);
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn es256_tokens_from_the_identity_provider_are_verified_with_its_public_key_sqlite() {
+    es256_tokens(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn es256_tokens_from_the_identity_provider_are_verified_with_its_public_key_postgres() {
+    es256_tokens(Backend::Postgres).await;
+}
