@@ -3,9 +3,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select, Statement, Value,
+    ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    Statement, Value,
 };
 use uuid::Uuid;
 
@@ -199,16 +200,18 @@ pub fn keyset<E: EntityTrait>(
 ) -> Select<E> {
     let descending = page.order.direction == Direction::Desc;
     if let Some(cursor) = page.after {
-        let (before_time, before_id) = if descending {
-            (time_col.lt(cursor.at), id_col.lt(cursor.id))
+        // A row-value comparison, `(time, id) < (t, i)`: both databases walk the
+        // `(time, id)` index from the cursor, where the equivalent OR would scan.
+        let key = Expr::tuple([
+            Expr::col((E::default(), time_col)),
+            Expr::col((E::default(), id_col)),
+        ]);
+        let from = Expr::tuple([Expr::value(cursor.at), Expr::value(cursor.id)]);
+        select = select.filter(if descending {
+            key.lt(from)
         } else {
-            (time_col.gt(cursor.at), id_col.gt(cursor.id))
-        };
-        select = select.filter(
-            Condition::any()
-                .add(before_time)
-                .add(Condition::all().add(time_col.eq(cursor.at)).add(before_id)),
-        );
+            key.gt(from)
+        });
     }
     let order = if descending { Order::Desc } else { Order::Asc };
     select
