@@ -31,6 +31,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::source::Entity",
+        from = "Column::SpeakerId",
+        to = "super::source::Column::Id"
+    )]
+    Speaker,
+}
+
+impl Related<super::source::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Speaker.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

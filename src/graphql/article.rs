@@ -155,6 +155,6 @@ impl views::Article {
             article_id: Some(self.id),
             ..ClaimFilter::default()
         };
-        super::claim::list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
+        super::claim::list_claims(ctx, filter, order_by, first, after).await
     }
 }

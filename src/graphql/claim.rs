@@ -8,7 +8,7 @@ use super::connection::{
     AppearanceConnection, AuditEventConnection, ClaimConnection, ListOrderInput, TotalCount,
     VerificationConnection, connection, page_request,
 };
-use super::context::{Ctx, request_ctx};
+use super::context::request_ctx;
 use super::error::GqlResult;
 use super::loaders::{
     AppearancesKey, ArticleKey, ClaimKey, SourceKey, StandingKey, VerificationsKey,
@@ -66,17 +66,34 @@ impl From<ClaimFilterInput> for ClaimFilter {
 
 /// Lists claims as a connection (shared by `claims`, `Source.claims`, `Article.claims`).
 pub async fn list_claims(
-    c: &Ctx<'_>,
+    ctx: &Context<'_>,
     filter: ClaimFilter,
     order_by: Option<ListOrderInput>,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<ClaimConnection> {
+    let c = request_ctx(ctx)?;
     let order = order_by.map(ListOrder::from).unwrap_or_default();
     let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
-    let rows = claims::list(&c.state.db, c.actor, &filter, &page)
-        .await
-        .gql()?;
+    let look = ctx.look_ahead();
+    let wants_speaker = look.field("edges").field("node").field("speaker").exists()
+        || look.field("nodes").field("speaker").exists();
+    let rows = if wants_speaker {
+        // Speakers come joined to the claims; the speaker field then hits the cache.
+        let rows = claims::list_with_speakers(&c.state.db, c.actor, &filter, &page)
+            .await
+            .gql()?;
+        let speakers = rows
+            .items
+            .iter()
+            .filter_map(|(_, (_, s))| s.clone().map(|s| (SourceKey(s.id), views::Source::from(s))));
+        c.loader.feed_many(speakers).await;
+        rows.map(|(claim, _)| claim)
+    } else {
+        claims::list(&c.state.db, c.actor, &filter, &page)
+            .await
+            .gql()?
+    };
     let (db, actor) = (c.state.db.clone(), c.actor.clone());
     let total = TotalCount::new(move || {
         let (db, actor, filter) = (db.clone(), actor.clone(), filter.clone());
@@ -113,7 +130,7 @@ impl ClaimQuery {
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
     ) -> async_graphql::Result<ClaimConnection> {
         let filter = ClaimFilter::from(filter.unwrap_or_default());
-        list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
+        list_claims(ctx, filter, order_by, first, after).await
     }
 }
 
@@ -215,7 +232,17 @@ impl views::Claim {
                 claim: self.id,
                 n: page.first + 1,
             };
-            let rows = c.loader.load_one(key).await.gql()?.unwrap_or_default();
+            let placed = c.loader.load_one(key).await.gql()?.unwrap_or_default();
+            // Articles and outlets came in the same statement: their fields hit the cache.
+            let articles = placed
+                .iter()
+                .map(|p| (ArticleKey(p.article.id), p.article.clone()));
+            c.loader.feed_many(articles).await;
+            let outlets = placed
+                .iter()
+                .filter_map(|p| p.outlet.clone().map(|o| (SourceKey(o.id), o)));
+            c.loader.feed_many(outlets).await;
+            let rows = placed.into_iter().map(|p| p.appearance).collect();
             into_page(rows, &page, |a| (a.created_at, a.id))
         } else {
             appearances::for_claim(&c.state.db, c.actor, self.id, &page)

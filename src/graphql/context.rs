@@ -1,9 +1,8 @@
 //! Access to what the handler put into each request's context.
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
 
-use super::loaders::DbLoader;
+use super::loaders::RequestLoader;
 use crate::domain::Actor;
 use crate::state::AppState;
 
@@ -11,13 +10,13 @@ use crate::state::AppState;
 pub struct Ctx<'a> {
     pub state: &'a AppState,
     pub actor: &'a Actor,
-    pub loader: &'a DataLoader<DbLoader>,
+    pub loader: &'a RequestLoader,
 }
 
 pub fn request_ctx<'a>(ctx: &Context<'a>) -> async_graphql::Result<Ctx<'a>> {
     Ok(Ctx {
         state: ctx.data::<AppState>()?,
         actor: ctx.data::<Actor>()?,
-        loader: ctx.data::<DataLoader<DbLoader>>()?,
+        loader: ctx.data::<RequestLoader>()?,
     })
 }

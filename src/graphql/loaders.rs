@@ -106,23 +106,35 @@ impl Loader<ClaimKey> for DbLoader {
     }
 }
 
+/// An appearance loaded together with its article and outlet (one statement), which
+/// the resolver feeds to the article and source loaders.
+#[derive(Clone)]
+pub struct PlacedAppearance {
+    pub appearance: views::Appearance,
+    pub article: views::Article,
+    pub outlet: Option<views::Source>,
+}
+
 impl Loader<AppearancesKey> for DbLoader {
-    type Value = Vec<views::Appearance>;
+    type Value = Vec<PlacedAppearance>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[AppearancesKey]) -> LoadResult<AppearancesKey, Self::Value> {
         let mut out: HashMap<AppearancesKey, Self::Value> = HashMap::new();
         for (n, claims) in by_size(keys, |k| (k.claim, k.n)) {
-            for row in
-                appearances::first_n_per_claim(&self.db, &self.actor, &claims, n, Direction::Asc)
-                    .await?
+            for placed in
+                appearances::first_n_per_claim_placed(&self.db, &self.actor, &claims, n).await?
             {
                 out.entry(AppearancesKey {
-                    claim: row.claim_id,
+                    claim: placed.appearance.claim_id,
                     n,
                 })
                 .or_default()
-                .push(row.into());
+                .push(PlacedAppearance {
+                    appearance: placed.appearance.into(),
+                    article: placed.article.into(),
+                    outlet: placed.outlet.map(Into::into),
+                });
             }
         }
         Ok(out)
@@ -199,3 +211,7 @@ impl Loader<RetractionKey> for DbLoader {
             .collect())
     }
 }
+
+/// The loader of one request, with a request-scoped cache.
+pub type RequestLoader =
+    async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;

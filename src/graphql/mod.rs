@@ -14,7 +14,7 @@ mod verification;
 
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
@@ -58,7 +58,13 @@ fn prepare(
     request
         .data(state.clone())
         .data(actor)
-        .data(DataLoader::new(loader, tokio::spawn))
+        // Cached per request: rows loaded together with others (speakers with claims,
+        // articles and outlets with appearances) are fed in and not loaded again.
+        .data(DataLoader::with_cache(
+            loader,
+            tokio::spawn,
+            HashMapCache::default(),
+        ))
 }
 
 /// POST /graphql

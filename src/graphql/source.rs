@@ -135,6 +135,6 @@ impl views::Source {
             speaker_id: Some(self.id),
             ..ClaimFilter::default()
         };
-        super::claim::list_claims(&request_ctx(ctx)?, filter, order_by, first, after).await
+        super::claim::list_claims(ctx, filter, order_by, first, after).await
     }
 }

@@ -1,17 +1,17 @@
 //! Appearances: where a claim was published (an article, an excerpt, a character span).
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionSession,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, QueryFilter, Statement, TransactionSession,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Change};
-use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
+use super::pagination::{Direction, Page, PageRequest, fetch_page, placeholders, top_n_per_parent};
 use super::{Db, begin_write, now, require};
 use crate::domain::{Actor, BoundedText, FieldError, Role, Validator};
-use crate::entity::appearance;
+use crate::entity::{appearance, article, source};
 use crate::error::AppError;
 
 const ENTITY: &str = "appearance";
@@ -235,4 +235,60 @@ pub async fn in_article(
         .filter(appearance::Column::ClaimId.is_in(claim_ids.iter().copied()))
         .all(db)
         .await?)
+}
+
+/// An appearance with its article and that article's outlet.
+#[derive(Clone, Debug)]
+pub struct Placed {
+    pub appearance: appearance::Model,
+    pub article: article::Model,
+    pub outlet: Option<source::Model>,
+}
+
+/// `alias.column AS prefix_column, …` for every column of `E`.
+fn prefixed_columns<E: EntityTrait>(alias: &str, prefix: &str) -> String {
+    E::Column::iter()
+        .map(|c| format!("{alias}.{col} AS {prefix}{col}", col = c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first `n` appearances of each claim with their articles and outlets, in one
+/// statement (the dashboard's appearance → article → outlet path).
+pub async fn first_n_per_claim_placed(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    claim_ids: &[Uuid],
+    n: u64,
+) -> Result<Vec<Placed>, AppError> {
+    require(actor, Role::Viewer)?;
+    if claim_ids.is_empty() || n == 0 {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT {}, {}, {} FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.claim_id \
+         ORDER BY t.created_at ASC, t.id ASC) AS rank_in_parent FROM appearances t \
+         WHERE t.claim_id IN ({})) ap JOIN articles ar ON ar.id = ap.article_id \
+         LEFT JOIN sources s ON s.id = ar.outlet_id WHERE ap.rank_in_parent <= {n} \
+         ORDER BY ap.claim_id, ap.rank_in_parent",
+        prefixed_columns::<appearance::Entity>("ap", "ap_"),
+        prefixed_columns::<article::Entity>("ar", "ar_"),
+        prefixed_columns::<source::Entity>("s", "s_"),
+        placeholders(backend, claim_ids.len()),
+    );
+    let values = claim_ids.iter().map(|id| sea_orm::Value::from(*id));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Placed {
+                appearance: appearance::Model::from_query_result(row, "ap_")?,
+                article: article::Model::from_query_result(row, "ar_")?,
+                outlet: source::Model::from_query_result_optional(row, "s_")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(AppError::from)
 }

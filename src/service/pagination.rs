@@ -5,8 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -191,30 +191,29 @@ impl<T> Page<T> {
     }
 }
 
-/// Adds the keyset condition and order for `page` to `select` on `(time_col, id_col)`.
-pub fn keyset<E: EntityTrait>(
-    mut select: Select<E>,
-    time_col: E::Column,
-    id_col: E::Column,
-    page: &PageRequest,
-) -> Select<E> {
+/// Adds the keyset condition and order for `page` to a query on `(time_col, id_col)`.
+pub fn keyset<Q, C>(mut query: Q, time_col: C, id_col: C, page: &PageRequest) -> Q
+where
+    Q: QueryFilter + QueryOrder,
+    C: ColumnTrait,
+{
     let descending = page.order.direction == Direction::Desc;
     if let Some(cursor) = page.after {
         // A row-value comparison, `(time, id) < (t, i)`: both databases walk the
         // `(time, id)` index from the cursor, where the equivalent OR would scan.
         let key = Expr::tuple([
-            Expr::col((E::default(), time_col)),
-            Expr::col((E::default(), id_col)),
+            Expr::col((time_col.entity_name(), time_col)),
+            Expr::col((id_col.entity_name(), id_col)),
         ]);
         let from = Expr::tuple([Expr::value(cursor.at), Expr::value(cursor.id)]);
-        select = select.filter(if descending {
+        query = query.filter(if descending {
             key.lt(from)
         } else {
             key.gt(from)
         });
     }
     let order = if descending { Order::Desc } else { Order::Asc };
-    select
+    query
         .order_by(time_col, order.clone())
         .order_by(id_col, order)
 }
@@ -274,6 +273,17 @@ pub fn into_page<T>(
     }
 }
 
+/// `n` bind placeholders for `backend` (`$1, $2` or `?, ?`).
+pub fn placeholders(backend: DbBackend, n: usize) -> String {
+    (1..=n)
+        .map(|i| match backend {
+            DbBackend::Postgres => format!("${i}"),
+            _ => "?".to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The newest (or oldest) `n` rows of `table` for each parent in `parents`, in one
 /// statement: a window function ranks each parent's rows, so nothing is cut in Rust.
 /// `extra` is an additional SQL condition on the row alias `t` (trusted, never user input).
@@ -290,12 +300,6 @@ pub async fn top_n_per_parent<E: EntityTrait>(
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let placeholders: Vec<String> = (1..=parents.len())
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_owned(),
-        })
-        .collect();
     let dir = match direction {
         Direction::Asc => "ASC",
         Direction::Desc => "DESC",
@@ -306,7 +310,7 @@ pub async fn top_n_per_parent<E: EntityTrait>(
          ORDER BY t.{time_column} {dir}, t.id {dir}) AS rank_in_parent FROM {table} t \
          WHERE t.{parent_column} IN ({}) {extra}) ranked WHERE rank_in_parent <= {n} \
          ORDER BY {parent_column}, rank_in_parent",
-        placeholders.join(", ")
+        placeholders(backend, parents.len())
     );
     let values = parents.iter().map(|id| Value::from(*id));
     Ok(E::find()
