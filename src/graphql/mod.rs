@@ -54,17 +54,18 @@ fn prepare(
     actor: Actor,
     request: async_graphql::Request,
 ) -> async_graphql::Request {
-    let loader = loaders::DbLoader::new(state.db.clone(), actor.clone());
-    request
-        .data(state.clone())
-        .data(actor)
-        // Cached per request: rows loaded together with others (speakers with claims,
-        // articles and outlets with appearances) are fed in and not loaded again.
-        .data(DataLoader::with_cache(
-            loader,
-            tokio::spawn,
-            HashMapCache::default(),
-        ))
+    let loader = DataLoader::with_cache(
+        loaders::DbLoader::new(state.db.clone(), actor.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    );
+    // Queries cache per request: rows loaded together with others (speakers with claims,
+    // articles and outlets with appearances) are fed in and not loaded again. Mutations
+    // run one after another and change rows, so their reads always go to the database.
+    if is_mutation(&request) {
+        loader.enable_all_cache(false);
+    }
+    request.data(state.clone()).data(actor).data(loader)
 }
 
 /// POST /graphql

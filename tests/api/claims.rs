@@ -228,4 +228,21 @@ both_backends! {
         let default = texts(&app.gql_ok("{ claims { edges { node { text } } } }", json!({})).await);
         assert_eq!(default, created_desc);
     }
+
+    async fn later_mutations_in_one_request_read_what_earlier_ones_wrote(app: TestApp) {
+        let speaker = app.create_source("PERSON", "Francois Hollande").await;
+        let claim = app.create_claim(json!({ "kind": "OTHER", "text": "x", "speakerId": speaker })).await;
+        let data = app
+            .gql_ok(
+                "mutation($c: UUID!, $s: UUID!) {
+                    before: updateClaim(id: $c, expectedVersion: 1, input: { text: \"y\" }) { speaker { name } }
+                    rename: updateSource(id: $s, expectedVersion: 1, input: { name: \"François Hollande\" }) { name }
+                    after: updateClaim(id: $c, expectedVersion: 2, input: { text: \"z\" }) { speaker { name } }
+                }",
+                json!({ "c": claim["id"], "s": speaker }),
+            )
+            .await;
+        assert_eq!(data["before"]["speaker"]["name"], "Francois Hollande");
+        assert_eq!(data["after"]["speaker"]["name"], "François Hollande");
+    }
 }
