@@ -144,6 +144,8 @@ pub struct GraphqlSettings {
     pub max_page_size: u32,
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Most requests in one batched POST (a JSON array).
+    pub max_batch_size: usize,
     pub graphiql: bool,
     pub graphiql_cdn: String,
 }

@@ -14,10 +14,11 @@ mod verification;
 
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::BatchRequest;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql_actix_web::GraphQLBatchRequest;
 
 use crate::domain::Actor;
 use crate::state::AppState;
@@ -68,18 +69,36 @@ fn prepare(
     request.data(state.clone()).data(actor).data(loader)
 }
 
-/// POST /graphql
+/// POST /graphql: one request, or a batch (a JSON array) of at most
+/// `graphql.max_batch_size`, each with its own loader.
 pub async fn graphql_post(
     http: HttpRequest,
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    request: GraphQLBatchRequest,
+) -> HttpResponse {
     let actor = request_actor(&http);
-    schema
-        .execute(prepare(&state, actor, request.into_inner()))
-        .await
-        .into()
+    let batch = match request.into_inner() {
+        BatchRequest::Single(single) => BatchRequest::Single(prepare(&state, actor, single)),
+        BatchRequest::Batch(requests) => {
+            let limit = state.settings.graphql.max_batch_size;
+            if requests.len() > limit {
+                let message = format!(
+                    "a batch may hold at most {limit} requests (got {})",
+                    requests.len()
+                );
+                return error_response(actix_web::http::StatusCode::BAD_REQUEST, &message);
+            }
+            BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|r| prepare(&state, actor.clone(), r))
+                    .collect(),
+            )
+        }
+    };
+    let response = schema.execute_batch(batch).await;
+    HttpResponse::Ok().json(response)
 }
 
 /// GET /graphql: GraphiQL for a browser, otherwise a query from the URL. Mutations are

@@ -17,6 +17,41 @@ both_backends! {
         assert_eq!(app.count_rows("sources").await, 1);
     }
 
+    async fn batched_requests_are_answered_in_order_and_bounded(app: TestApp) {
+        app.create_source("PERSON", "John Kerry").await;
+        let batch = json!([
+            { "query": "{ sources { totalCount } }" },
+            { "query": "query($id: UUID!) { source(id: $id) { id } }", "variables": { "id": uuid::Uuid::now_v7() } },
+            { "query": "mutation { createSource(input: { kind: GROUP, name: \"Western officials\" }) { name } }" },
+        ]);
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("authorization", app.bearer(claimtrack::domain::Role::Editor))
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let answers: Value = response.json().await.unwrap();
+        assert_eq!(answers[0]["data"]["sources"]["totalCount"], 1);
+        assert_eq!(answers[1]["errors"][0]["extensions"]["code"], "NOT_FOUND");
+        assert_eq!(answers[2]["data"]["createSource"]["name"], "Western officials");
+
+        let too_many: Vec<Value> = (0..11).map(|_| json!({ "query": "{ sources { totalCount } }" })).collect();
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("authorization", app.bearer(claimtrack::domain::Role::Editor))
+            .json(&too_many)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+
     async fn a_browser_gets_graphiql(app: TestApp) {
         let response = app
             .client
