@@ -22,7 +22,40 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub public: PublicSettings,
     pub rest: RestSettings,
+    pub live: LiveSettings,
+    pub webhooks: WebhookSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    /// How often the outbox is read when no commit or notification woke its reader.
+    pub poll_interval_ms: u64,
+    /// Events a subscriber may fall behind by before it is told and dropped.
+    pub subscriber_buffer: usize,
+    /// How long a websocket client may leave a message unread before it is disconnected.
+    pub send_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Run the delivery worker in this instance.
+    pub enabled: bool,
+    /// Deliver to private, loopback and link-local addresses (tests, on-premises receivers).
+    pub allow_private_targets: bool,
+    /// Retries back off exponentially from this delay (with jitter) ...
+    pub initial_backoff_secs: u64,
+    /// ... up to this delay between two attempts ...
+    pub max_backoff_secs: u64,
+    /// ... for this long after the event; then the delivery fails and the endpoint is
+    /// marked failing.
+    pub retry_window_secs: u64,
+    /// Per-attempt timeout.
+    pub timeout_secs: u64,
+    /// Deliveries sent at the same time by this instance.
+    pub concurrency: usize,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -61,6 +61,18 @@ pub async fn connect(
     Ok((db, counter))
 }
 
+/// A small pool of its own for background work (the outbox reader, webhook workers):
+/// it never waits behind requests for a connection, and its statements are not counted
+/// with the requests'.
+pub async fn connect_background(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let background = DatabaseSettings {
+        max_connections: 2,
+        min_connections: 0,
+        ..settings.clone()
+    };
+    Ok(connect(&background).await?.0)
+}
+
 /// Applies pending migrations. On PostgreSQL several instances may start at once, so the
 /// migration runs inside one transaction holding an advisory lock (DDL is transactional).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

@@ -14,17 +14,20 @@ pub enum ErrorCode {
     Unauthenticated,
     Forbidden,
     RateLimited,
+    /// A live subscriber fell further behind than its buffer allows (GraphQL only).
+    SlowSubscriber,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 7] = [
+    pub const ALL: [ErrorCode; 8] = [
         ErrorCode::BadUserInput,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::RateLimited,
+        ErrorCode::SlowSubscriber,
         ErrorCode::Internal,
     ];
 
@@ -36,6 +39,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::SlowSubscriber => "SLOW_SUBSCRIBER",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -56,6 +60,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("this operation needs the {needed} role")]
     Forbidden { needed: Role },
+    #[error(
+        "this subscriber fell {missed} events behind and was dropped; subscribe again and reload what it shows"
+    )]
+    SlowSubscriber { missed: u64 },
     // The cause is logged where the error is rendered, never shown to the client.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -77,6 +85,7 @@ impl AppError {
             AppError::Conflict(_) | AppError::StaleVersion(_) => ErrorCode::Conflict,
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
             AppError::Forbidden { .. } => ErrorCode::Forbidden,
+            AppError::SlowSubscriber { .. } => ErrorCode::SlowSubscriber,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -150,6 +159,7 @@ mod tests {
                 "UNAUTHENTICATED",
                 "FORBIDDEN",
                 "RATE_LIMITED",
+                "SLOW_SUBSCRIBER",
                 "INTERNAL"
             ]
         );

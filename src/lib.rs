@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod health;
 pub mod interchange;
+pub mod live;
 pub mod rest;
 pub mod service;
 pub mod startup;

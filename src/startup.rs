@@ -7,13 +7,14 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, guard, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::Authenticator;
 use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::graphql::{self, GraphiqlPage};
+use crate::live::{self, Hub};
 use crate::state::AppState;
 use crate::{db, health, rest};
 use utoipa_swagger_ui::SwaggerUi;
@@ -30,10 +31,15 @@ impl Application {
     /// schema and binds the listener. Binding happens here, so the port is known before
     /// anything runs.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // TLS for outgoing HTTPS (webhooks) uses ring, which sqlx's TLS already builds.
+        // Installing twice (several applications in one process) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let (connection, statements) = db::connect(&settings.database).await?;
         if settings.database.migrate_on_start {
             db::migrate(&connection).await?;
         }
+        let background = db::connect_background(&settings.database).await?;
+        let hub = Hub::start(background, &settings.database.url, &settings.live).await?;
         let state = AppState {
             db: connection,
             settings: std::sync::Arc::new(settings),
@@ -41,7 +47,7 @@ impl Application {
         };
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state.clone())?;
+        let server = serve(listener, state.clone(), hub)?;
         Ok(Self {
             port,
             server,
@@ -87,7 +93,7 @@ fn cors(settings: &crate::config::CorsSettings) -> Cors {
         .max_age(3600)
 }
 
-fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Server> {
     let settings = state.settings.clone();
     let authenticator = web::Data::new(Authenticator::new(
         state.db.clone(),
@@ -109,6 +115,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         }
     });
     let schema = web::Data::new(graphql::schema::build(&settings.graphql));
+    let hub = web::Data::new(hub);
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
     let data = web::Data::new(state);
     let body_limit = settings.server.max_body_bytes;
@@ -122,6 +129,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(schema.clone())
             .app_data(graphiql.clone())
             .app_data(authenticator.clone())
+            .app_data(hub.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(rest::json_config(body_limit))
             .app_data(rest::path_config())
@@ -149,6 +157,11 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 web::resource("/graphql")
                     .wrap(from_fn(authenticate))
                     .route(web::post().to(graphql::graphql_post))
+                    .route(
+                        web::get()
+                            .guard(guard::fn_guard(|ctx| ctx.head().upgrade()))
+                            .to(live::socket::graphql_ws),
+                    )
                     .route(web::get().to(graphql::graphql_get)),
             )
             .service(

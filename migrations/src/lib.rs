@@ -12,6 +12,8 @@ mod m20261126_000006_create_verifications;
 mod m20261126_000007_create_citations;
 mod m20261126_000008_create_audit_events;
 mod m20261126_000009_create_idempotency_keys;
+mod m20261126_000010_create_outbox_events;
+mod m20261126_000011_create_webhooks;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_citations::Migration),
             Box::new(m20261126_000008_create_audit_events::Migration),
             Box::new(m20261126_000009_create_idempotency_keys::Migration),
+            Box::new(m20261126_000010_create_outbox_events::Migration),
+            Box::new(m20261126_000011_create_webhooks::Migration),
         ]
     }
 }

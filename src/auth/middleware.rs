@@ -24,15 +24,7 @@ pub async fn authenticate(
     let header_value = request.headers().get(header::AUTHORIZATION).cloned();
     let credentials = match &header_value {
         None => Credentials::None,
-        Some(value) => match value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-        {
-            Some(token) if !token.is_empty() && !token.contains(' ') => Credentials::Bearer(token),
-            _ => Credentials::Malformed,
-        },
+        Some(value) => Credentials::from_header(value.to_str().ok()),
     };
     let actor = authenticator.resolve(credentials).await;
     let budget_key = budget_key(&request, &actor, authenticator.trust_forwarded_for());

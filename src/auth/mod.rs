@@ -34,6 +34,17 @@ pub enum Credentials<'a> {
     Malformed,
 }
 
+impl<'a> Credentials<'a> {
+    /// From an `Authorization` value (also accepted in a websocket's `connection_init`):
+    /// `Bearer <token>`, anything else is malformed.
+    pub fn from_header(value: Option<&'a str>) -> Self {
+        match value.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) {
+            Some(token) if !token.is_empty() && !token.contains(' ') => Credentials::Bearer(token),
+            _ => Credentials::Malformed,
+        }
+    }
+}
+
 impl Authenticator {
     pub fn new(
         db: DatabaseConnection,

@@ -51,6 +51,7 @@ impl From<&Arc<AppError>> for AppError {
             AppError::StaleVersion(r) => AppError::StaleVersion(r.clone()),
             AppError::Unauthenticated => AppError::Unauthenticated,
             AppError::Forbidden { needed } => AppError::Forbidden { needed: *needed },
+            AppError::SlowSubscriber { missed } => AppError::SlowSubscriber { missed: *missed },
             AppError::Internal(e) => AppError::Internal(anyhow::anyhow!("{e:#}")),
         }
     }

@@ -10,14 +10,15 @@ mod keys;
 mod loaders;
 pub mod schema;
 mod source;
+mod subscription;
 mod verification;
 
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::BatchRequest;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_actix_web::GraphQLBatchRequest;
 
 use crate::domain::Actor;
@@ -50,16 +51,28 @@ fn request_actor(http: &HttpRequest) -> Actor {
         .unwrap_or_else(Actor::refused)
 }
 
+fn loader(state: &AppState, actor: Actor) -> loaders::RequestLoader {
+    DataLoader::with_cache(
+        loaders::DbLoader::new(state.db.clone(), actor),
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+}
+
+/// The loader of a websocket connection: it batches each event's relation fields, and
+/// never caches, since every event must show the records as they are now.
+pub fn live_loader(state: &AppState, actor: Actor) -> loaders::RequestLoader {
+    let loader = loader(state, actor);
+    loader.enable_all_cache(false);
+    loader
+}
+
 fn prepare(
     state: &AppState,
     actor: Actor,
     request: async_graphql::Request,
 ) -> async_graphql::Request {
-    let loader = DataLoader::with_cache(
-        loaders::DbLoader::new(state.db.clone(), actor.clone()),
-        tokio::spawn,
-        HashMapCache::default(),
-    );
+    let loader = loader(state, actor.clone());
     // Queries cache per request: rows loaded together with others (speakers with claims,
     // articles and outlets with appearances) are fed in and not loaded again. Mutations
     // run one after another and change rows, so their reads always go to the database.
@@ -97,7 +110,18 @@ pub async fn graphql_post(
             )
         }
     };
-    let response = schema.execute_batch(batch).await;
+    // One after another, in order: a batch may mix reads and writes, and each must see
+    // what the ones before it wrote (the library would run them concurrently).
+    let response = match batch {
+        BatchRequest::Single(request) => BatchResponse::Single(schema.execute(request).await),
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(schema.execute(request).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
     HttpResponse::Ok().json(response)
 }
 

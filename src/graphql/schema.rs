@@ -1,12 +1,13 @@
 //! The schema: root objects merged from each area, limits, and the SDL export.
 
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use super::article::{ArticleMutation, ArticleQuery};
 use super::claim::{ClaimMutation, ClaimQuery};
 use super::error::ErrorCodes;
 use super::keys::{KeyMutation, KeyQuery};
 use super::source::{SourceMutation, SourceQuery};
+use super::subscription::SubscriptionRoot;
 use super::verification::{VerificationMutation, VerificationQuery};
 use crate::config::GraphqlSettings;
 
@@ -30,14 +31,14 @@ pub struct MutationRoot(
     KeyMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema without data (used for the SDL and by `build`).
-pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .extension(ErrorCodes)
 }

@@ -303,7 +303,7 @@ pub async fn import_line(
         )
         .await?;
     }
-    txn.commit().await?;
+    crate::service::commit(txn).await?;
     Ok((outcome, existed))
 }
 

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, QueryFilter, Statement, TransactionSession,
+    IdenStatic, Iterable, QueryFilter, Statement,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -126,6 +126,7 @@ pub(crate) async fn insert(
             entity_type: ENTITY,
             entity_id: created.id,
             claim_id: Some(claim_id),
+            state: None,
             operation: "create",
             changes: snapshot(&created),
         },
@@ -146,7 +147,7 @@ pub async fn add(
     let txn = begin_write(db).await?;
     super::claims::find(&txn, claim_id).await?;
     let created = insert(&txn, actor, claim_id, valid, "input").await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(created)
 }
 
@@ -172,12 +173,13 @@ pub async fn remove(
             entity_type: ENTITY,
             entity_id: id,
             claim_id: Some(current.claim_id),
+            state: None,
             operation: "delete",
             changes: snapshot(&current),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(current)
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionSession,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -162,12 +162,13 @@ pub async fn create(
             entity_type: ENTITY,
             entity_id: created.id,
             claim_id: None,
+            state: None,
             operation: "create",
             changes: snapshot(&created),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(created)
 }
 
@@ -239,12 +240,13 @@ pub async fn update(
             entity_type: ENTITY,
             entity_id: id,
             claim_id: None,
+            state: None,
             operation: "update",
             changes: audit::diff(&snapshot(&current), &snapshot(&updated)),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(updated)
 }
 
@@ -261,12 +263,13 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<article::Mo
             entity_type: ENTITY,
             entity_id: id,
             claim_id: None,
+            state: None,
             operation: "delete",
             changes: snapshot(&current),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(current)
 }
 

@@ -4,6 +4,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::outbox;
 use super::pagination::{Page, PageRequest, fetch_page};
 use super::require;
 use crate::domain::{Actor, Role};
@@ -16,18 +17,36 @@ pub struct Change<'a> {
     pub entity_id: Uuid,
     /// The claim the change concerns, so that it shows in that claim's trail.
     pub claim_id: Option<Uuid>,
+    /// What subscribers filter on, as it is after this change (see `outbox::Event`).
+    pub state: Option<Value>,
     pub operation: &'a str,
     pub changes: Value,
 }
 
-/// Records `change` by `actor`; call it with the write's transaction.
+/// Records `change` by `actor`, and its outbox event; call it with the write's
+/// transaction. Returns the audit event's id.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
     change: Change<'_>,
-) -> Result<(), AppError> {
+) -> Result<Uuid, AppError> {
+    let id = Uuid::now_v7();
+    let operation = past_tense(change.operation, &change.changes);
+    outbox::publish(
+        db,
+        actor,
+        outbox::Event {
+            entity_type: change.entity_type,
+            entity_id: change.entity_id,
+            claim_id: change.claim_id,
+            operation,
+            state: change.state,
+            audit_event_id: Some(id),
+        },
+    )
+    .await?;
     let event = audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         occurred_at: Set(super::now()),
         principal_id: Set(actor.principal_id),
         actor_name: Set(actor.name.clone()),
@@ -40,7 +59,22 @@ pub async fn record(
     audit_event::Entity::insert(event)
         .exec_without_returning(db)
         .await?;
-    Ok(())
+    Ok(id)
+}
+
+/// The outbox's name for an audited operation. An update that moves a status is a
+/// `status_changed` event, which dashboards and webhooks single out.
+fn past_tense<'a>(operation: &'a str, changes: &Value) -> &'a str {
+    match operation {
+        "create" => "created",
+        "update" if changes.get("status").is_some() => "status_changed",
+        "update" => "updated",
+        "delete" => "deleted",
+        "record" => "recorded",
+        "retract" => "retracted",
+        "revoke" => "revoked",
+        other => other,
+    }
 }
 
 /// The fields that differ between two snapshots, as `{field: {from, to}}`.

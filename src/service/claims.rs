@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, TransactionSession,
+    QuerySelect,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use crate::domain::{
 use crate::entity::{appearance, claim, source, verification};
 use crate::error::AppError;
 
-const ENTITY: &str = "claim";
+pub(crate) const ENTITY: &str = "claim";
 
 /// A claim to create, optionally with the articles it appeared in.
 #[derive(Clone, Debug)]
@@ -171,6 +171,11 @@ pub fn snapshot(model: &claim::Model) -> Value {
     })
 }
 
+/// What live subscribers filter a claim event on, as it was when the event committed.
+pub fn event_state(model: &claim::Model) -> Value {
+    json!({ "status": model.status, "kind": model.kind, "speaker_id": model.speaker_id })
+}
+
 /// The stored status of a claim (stored values are written only by this service).
 pub fn status_of(model: &claim::Model) -> Result<ClaimStatus, AppError> {
     model
@@ -273,6 +278,7 @@ pub async fn create(
             entity_type: ENTITY,
             entity_id: created.id,
             claim_id: Some(created.id),
+            state: Some(event_state(&created)),
             operation: "create",
             changes: snapshot(&created),
         },
@@ -288,7 +294,7 @@ pub async fn create(
         )
         .await?;
     }
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(created)
 }
 
@@ -383,12 +389,13 @@ pub async fn update(
             entity_type: ENTITY,
             entity_id: id,
             claim_id: Some(id),
+            state: Some(event_state(&updated)),
             operation: "update",
             changes: audit::diff(&snapshot(&current), &snapshot(&updated)),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(updated)
 }
 
@@ -437,12 +444,13 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<claim::Mode
             entity_type: ENTITY,
             entity_id: id,
             claim_id: Some(id),
+            state: Some(event_state(&current)),
             operation: "delete",
             changes: snapshot(&current),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(current)
 }
 

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -128,6 +128,7 @@ pub async fn create(
             entity_type: ENTITY,
             entity_id: key.id,
             claim_id: None,
+            state: None,
             operation: "create",
             changes: json!({
                 "key_id": key.key_id, "name": key.name, "role": role.as_str(),
@@ -136,7 +137,7 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(CreatedKey {
         record: KeyRecord { key, role },
         secret,
@@ -193,12 +194,13 @@ pub async fn revoke(db: &impl Db, actor: &Actor, id: &str) -> Result<KeyRecord, 
             entity_type: ENTITY,
             entity_id: key.id,
             claim_id: None,
+            state: None,
             operation: "revoke",
             changes: json!({ "key_id": key.key_id, "name": key.name }),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     let role = principal
         .as_ref()
         .map(role_of)

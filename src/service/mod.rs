@@ -7,6 +7,7 @@ pub mod audit;
 pub mod claims;
 pub mod idempotency;
 pub mod keys;
+pub mod outbox;
 pub mod pagination;
 pub mod sources;
 pub mod verifications;
@@ -41,6 +42,15 @@ pub async fn begin_write<C: Db>(db: &C) -> Result<C::Transaction, AppError> {
         ..TransactionOptions::default()
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// Commits a write and wakes this process's outbox readers (subscriptions, webhooks).
+/// For a nested write (a savepoint) the wake-up finds nothing until the enclosing
+/// transaction commits through here too.
+pub async fn commit(txn: impl sea_orm::TransactionSession) -> Result<(), AppError> {
+    txn.commit().await?;
+    outbox::committed();
+    Ok(())
 }
 
 /// Fails unless the actor's role includes `needed`: UNAUTHENTICATED for callers without

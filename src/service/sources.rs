@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, TransactionSession, sea_query::Expr, sea_query::Func,
+    PaginatorTrait, QueryFilter, sea_query::Expr, sea_query::Func,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -112,12 +112,13 @@ pub async fn create(
             entity_type: ENTITY,
             entity_id: created.id,
             claim_id: None,
+            state: None,
             operation: "create",
             changes: snapshot(&created),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(created)
 }
 
@@ -248,12 +249,13 @@ pub async fn update(
             entity_type: ENTITY,
             entity_id: id,
             claim_id: None,
+            state: None,
             operation: "update",
             changes: audit::diff(&snapshot(&current), &snapshot(&updated)),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(updated)
 }
 
@@ -287,12 +289,13 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<source::Mod
             entity_type: ENTITY,
             entity_id: id,
             claim_id: None,
+            state: None,
             operation: "delete",
             changes: snapshot(&current),
         },
     )
     .await?;
-    txn.commit().await?;
+    super::commit(txn).await?;
     Ok(current)
 }
 

@@ -3,12 +3,13 @@
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession,
+    QueryOrder,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Change};
+use super::outbox;
 use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
 use super::{Db, begin_write, now, require};
 use crate::domain::{
@@ -163,10 +164,11 @@ pub async fn record(
         ..current.clone()
     };
     super::claims::save(&txn, &updated, current.version).await?;
-    audit::record(&txn, actor, Change {
+    let audit_id = audit::record(&txn, actor, Change {
         entity_type: ENTITY,
         entity_id: created.id,
         claim_id: Some(claim_id),
+        state: Some(json!({ "verdict": created.verdict })),
         operation: "record",
         changes: json!({
             "verdict": created.verdict, "rating": created.rating, "summary": created.summary,
@@ -175,7 +177,8 @@ pub async fn record(
         }),
     })
     .await?;
-    txn.commit().await?;
+    claim_changed(&txn, actor, &current, &updated, audit_id).await?;
+    super::commit(txn).await?;
     Ok(Recorded {
         verification: created,
         citations: stored,
@@ -227,10 +230,11 @@ pub async fn retract(
         ..current.clone()
     };
     super::claims::save(&txn, &updated, current.version).await?;
-    audit::record(&txn, actor, Change {
+    let audit_id = audit::record(&txn, actor, Change {
         entity_type: ENTITY,
         entity_id: verification_id,
         claim_id: Some(target.claim_id),
+        state: Some(json!({ "verdict": target.verdict })),
         operation: "retract",
         changes: json!({
             "reason": created.reason,
@@ -238,8 +242,38 @@ pub async fn retract(
         }),
     })
     .await?;
-    txn.commit().await?;
+    claim_changed(&txn, actor, &current, &updated, audit_id).await?;
+    super::commit(txn).await?;
     Ok(created)
+}
+
+/// A verdict changes its claim too (status, current verdict): subscribers and webhooks
+/// watching claims hear of it as a claim event of the same transaction.
+async fn claim_changed(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    before: &claim::Model,
+    after: &claim::Model,
+    audit_event_id: Uuid,
+) -> Result<(), AppError> {
+    let operation = if before.status == after.status {
+        "updated"
+    } else {
+        "status_changed"
+    };
+    outbox::publish(
+        db,
+        actor,
+        outbox::Event {
+            entity_type: super::claims::ENTITY,
+            entity_id: after.id,
+            claim_id: Some(after.id),
+            state: Some(super::claims::event_state(after)),
+            operation,
+            audit_event_id: Some(audit_event_id),
+        },
+    )
+    .await
 }
 
 /// The latest verification of a claim that has not been retracted.

@@ -66,6 +66,16 @@ pub struct TestApp {
     cleanup: Option<Cleanup>,
 }
 
+/// Kills a process started by a test when the test is done, passed or not.
+pub struct ProcessGuard(std::process::Child);
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// What to remove when a test is done.
 enum Cleanup {
     SqliteDir(#[allow(dead_code)] TempDir),
@@ -208,6 +218,42 @@ impl TestApp {
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         (address, handle)
+    }
+
+    /// Starts `claimtrack serve` as a separate process on the same database, as another
+    /// machine behind a load balancer would run it (nothing shared in memory with this
+    /// one), with extra `CLAIMTRACK_*` settings; it is killed when the guard drops.
+    pub async fn separate_process(&self, env: &[(&str, &str)]) -> (String, ProcessGuard) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let settings = &self.state.settings;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_claimtrack"));
+        command
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("CLAIMTRACK_DATABASE__URL", &settings.database.url)
+            .env("CLAIMTRACK_AUTH__BOOTSTRAP_ADMIN_KEY", "false")
+            .env("CLAIMTRACK_LOG__LEVEL", "warn")
+            .env("CLAIMTRACK_CONFIG_DIR", "/nonexistent")
+            .stdout(std::process::Stdio::null());
+        if let Some(schema) = &settings.database.schema {
+            command.env("CLAIMTRACK_DATABASE__SCHEMA", schema);
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let guard = ProcessGuard(command.spawn().expect("claimtrack serve starts"));
+        let address = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if let Ok(response) = self.client.get(format!("{address}/readyz")).send().await
+                && response.status().is_success()
+            {
+                return (address, guard);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the separate claimtrack process did not become ready");
     }
 
     /// Stops the server and removes the test's database.

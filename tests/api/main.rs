@@ -11,6 +11,7 @@ mod claims;
 mod demo;
 mod http;
 mod interchange;
+mod live;
 mod paging;
 mod rest;
 mod schema_sdl;

@@ -1,0 +1,231 @@
+//! Live updates. One reader per process follows the outbox (woken by commits in this
+//! process, by PostgreSQL's NOTIFY from other instances, and by a slow poll as a safety
+//! net) and broadcasts each committed event once, in order, to this process's
+//! subscribers. Each subscriber has a bounded window of the broadcast: one that falls
+//! further behind is told and dropped, so no client can grow the server's memory.
+
+pub mod socket;
+pub mod watch;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnAcquireErr, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement};
+use tokio::sync::{Mutex, broadcast};
+
+use crate::auth::{Authenticator, Credentials};
+use crate::config::LiveSettings;
+use crate::domain::Actor;
+use crate::entity::outbox_event;
+use crate::service::outbox::{self, Position};
+
+/// The PostgreSQL channel the outbox trigger notifies (payload: the schema).
+const CHANNEL: &str = "claimtrack_outbox";
+/// Events read from the outbox per query.
+const BATCH: u32 = 256;
+
+pub type Event = Arc<outbox_event::Model>;
+
+/// Hands out subscriptions to the committed events of this database.
+#[derive(Clone)]
+pub struct Hub {
+    sender: broadcast::Sender<Event>,
+}
+
+impl Hub {
+    /// Starts following the outbox from its current end.
+    pub async fn start(
+        db: DatabaseConnection,
+        database_url: &str,
+        settings: &LiveSettings,
+    ) -> anyhow::Result<Self> {
+        let (sender, _) = broadcast::channel(settings.subscriber_buffer.max(1));
+        let start = outbox::head(&db).await?;
+        let notifications = Notifications::listen(&db, database_url).await?;
+        let relay = Relay {
+            db,
+            position: start,
+            sender: sender.clone(),
+            notifications,
+            poll: Duration::from_millis(settings.poll_interval_ms.max(10)),
+        };
+        actix_web::rt::spawn(relay.run());
+        Ok(Self { sender })
+    }
+
+    /// Every event committed from now on, in commit order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+}
+
+struct Relay {
+    db: DatabaseConnection,
+    position: Position,
+    sender: broadcast::Sender<Event>,
+    notifications: Notifications,
+    poll: Duration,
+}
+
+impl Relay {
+    /// Runs until the application's database pool is closed (the server stopped).
+    async fn run(mut self) {
+        let mut commits = outbox::commits();
+        loop {
+            commits.borrow_and_update();
+            if self.forward().await == Flow::Stop {
+                return;
+            }
+            tokio::select! {
+                _ = commits.changed() => tracing::trace!("outbox: woken by a commit here"),
+                _ = self.notifications.next() => tracing::trace!("outbox: woken by NOTIFY"),
+                _ = tokio::time::sleep(self.poll) => tracing::trace!("outbox: poll"),
+            }
+        }
+    }
+
+    /// Broadcasts every settled event after the position.
+    async fn forward(&mut self) -> Flow {
+        loop {
+            let events = match outbox::committed_after(&self.db, self.position, BATCH).await {
+                Ok(events) => events,
+                Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => {
+                    return Flow::Stop;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "reading the outbox failed; retrying");
+                    return Flow::Continue;
+                }
+            };
+            let full = events.len() == BATCH as usize;
+            for event in events {
+                self.position = Position::from(&event);
+                // No subscriber at the moment is fine: nobody missed anything.
+                let _ = self.sender.send(Arc::new(event));
+            }
+            if !full {
+                return Flow::Continue;
+            }
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// PostgreSQL notifications about committed outbox events of this schema (other
+/// instances' writes); nothing on SQLite, where one process does all the writing.
+enum Notifications {
+    Postgres {
+        listener: PgListener,
+        schema: String,
+    },
+    None,
+}
+
+impl Drop for Notifications {
+    fn drop(&mut self) {
+        // A listener dropped without a runtime (the runtime itself shutting down, as at
+        // the end of a test) would panic trying to spawn its UNLISTEN; the process's
+        // runtime is going away, so its connection is simply left to close with it.
+        if tokio::runtime::Handle::try_current().is_err()
+            && let Self::Postgres { .. } = self
+        {
+            let listener = std::mem::replace(self, Self::None);
+            std::mem::forget(listener);
+        }
+    }
+}
+
+#[derive(FromQueryResult)]
+struct CurrentSchema {
+    schema: String,
+}
+
+impl Notifications {
+    /// Listens on a connection of its own (not one of the pool's, which it would hold
+    /// for ever).
+    async fn listen(db: &DatabaseConnection, database_url: &str) -> anyhow::Result<Self> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self::None);
+        }
+        let current = CurrentSchema::find_by_statement(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_schema()::text AS schema",
+        ))
+        .one(db)
+        .await?
+        .map(|s| s.schema)
+        .unwrap_or_else(|| "public".to_owned());
+        let mut listener = PgListener::connect(database_url).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Self::Postgres {
+            listener,
+            schema: current,
+        })
+    }
+
+    /// Waits for a notification about this schema. After a lost connection (the listener
+    /// reconnects by itself) it returns too, so that the caller reads what it missed.
+    async fn next(&mut self) {
+        match self {
+            Self::Postgres { listener, schema } => loop {
+                match listener.recv().await {
+                    Ok(notification) if notification.payload() == schema => return,
+                    Ok(_) => continue,
+                    Err(error) => {
+                        tracing::warn!(%error, "outbox notifications interrupted; reconnecting");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        return;
+                    }
+                }
+            },
+            Self::None => std::future::pending().await,
+        }
+    }
+}
+
+/// Who is on the other end of a long-lived connection. The credentials are checked again
+/// whenever an API key changes (a revocation is an outbox event too) and at least every
+/// `RECHECK`, so a revoked key or an expired token stops receiving events.
+pub struct Identity {
+    authenticator: actix_web::web::Data<Authenticator>,
+    token: Option<String>,
+    checked: Mutex<(Actor, Instant)>,
+}
+
+const RECHECK: Duration = Duration::from_secs(60);
+
+impl Identity {
+    pub fn new(
+        authenticator: actix_web::web::Data<Authenticator>,
+        token: Option<String>,
+        actor: Actor,
+    ) -> Self {
+        Self {
+            authenticator,
+            token,
+            checked: Mutex::new((actor, Instant::now())),
+        }
+    }
+
+    /// The actor now; `keys_changed` forces a fresh check.
+    pub async fn current(&self, keys_changed: bool) -> Actor {
+        let mut checked = self.checked.lock().await;
+        if keys_changed || checked.1.elapsed() >= RECHECK {
+            let credentials = self
+                .token
+                .as_deref()
+                .map_or(Credentials::None, Credentials::Bearer);
+            *checked = (
+                self.authenticator.resolve(credentials).await,
+                Instant::now(),
+            );
+        }
+        checked.0.clone()
+    }
+}
