@@ -45,8 +45,10 @@ pub struct WebhookSettings {
     pub enabled: bool,
     /// Deliver to private, loopback and link-local addresses (tests, on-premises receivers).
     pub allow_private_targets: bool,
+    /// How often due deliveries are looked for when no commit woke the worker.
+    pub poll_interval_ms: u64,
     /// Retries back off exponentially from this delay (with jitter) ...
-    pub initial_backoff_secs: u64,
+    pub initial_backoff_ms: u64,
     /// ... up to this delay between two attempts ...
     pub max_backoff_secs: u64,
     /// ... for this long after the event; then the delivery fails and the endpoint is

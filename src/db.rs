@@ -66,11 +66,20 @@ pub async fn connect(
 /// with the requests'.
 pub async fn connect_background(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let background = DatabaseSettings {
-        max_connections: 2,
+        max_connections: 3,
         min_connections: 0,
         ..settings.clone()
     };
     Ok(connect(&background).await?.0)
+}
+
+/// Whether the pool has been closed (background tasks stop then).
+pub fn is_closed(db: &DatabaseConnection) -> bool {
+    match db.get_database_backend() {
+        DbBackend::Postgres => db.get_postgres_connection_pool().is_closed(),
+        DbBackend::Sqlite => db.get_sqlite_connection_pool().is_closed(),
+        _ => false,
+    }
 }
 
 /// Applies pending migrations. On PostgreSQL several instances may start at once, so the

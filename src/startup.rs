@@ -39,9 +39,10 @@ impl Application {
             db::migrate(&connection).await?;
         }
         let background = db::connect_background(&settings.database).await?;
-        let hub = Hub::start(background, &settings.database.url, &settings.live).await?;
+        let hub = Hub::start(background.clone(), &settings.database.url, &settings.live).await?;
         let state = AppState {
             db: connection,
+            background,
             settings: std::sync::Arc::new(settings),
             statements,
         };
@@ -116,6 +117,24 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
     });
     let schema = web::Data::new(graphql::schema::build(&settings.graphql));
     let hub = web::Data::new(hub);
+    let shaper = web::Data::new(crate::webhooks::GraphqlShaper::new(
+        schema.get_ref().clone(),
+        state.clone(),
+    ));
+    if settings.webhooks.enabled {
+        // Payloads are read on the background pool too, so webhooks never compete with
+        // requests for connections.
+        let reading = AppState {
+            db: state.background.clone(),
+            ..state.clone()
+        };
+        crate::webhooks::start(
+            state.background.clone(),
+            schema.get_ref().clone(),
+            reading,
+            &settings.webhooks,
+        )?;
+    }
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
     let data = web::Data::new(state);
     let body_limit = settings.server.max_body_bytes;
@@ -130,6 +149,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
             .app_data(graphiql.clone())
             .app_data(authenticator.clone())
             .app_data(hub.clone())
+            .app_data(shaper.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(rest::json_config(body_limit))
             .app_data(rest::path_config())

@@ -11,6 +11,9 @@ use crate::service::pagination::PageLimits;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The background tasks' own small pool (outbox reader, webhook engine); closing it
+    /// stops them.
+    pub background: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub statements: StatementCounter,
 }

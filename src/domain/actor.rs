@@ -58,6 +58,14 @@ impl Actor {
         }
     }
 
+    /// An internal actor with a narrower role (the webhook engine reads as a viewer).
+    pub fn system_with_role(name: &str, role: Role) -> Self {
+        Self {
+            role: Some(role),
+            ..Self::system(name)
+        }
+    }
+
     /// A stored principal, authenticated by an API key.
     pub fn principal(id: Uuid, name: &str, role: Role) -> Self {
         Self {

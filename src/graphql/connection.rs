@@ -135,6 +135,12 @@ connection_type!(
     "verifications"
 );
 connection_type!(
+    WebhookDeliveryConnection,
+    WebhookDeliveryEdge,
+    views::WebhookDelivery,
+    "webhook deliveries"
+);
+connection_type!(
     AuditEventConnection,
     AuditEventEdge,
     views::AuditEvent,

@@ -12,6 +12,7 @@ pub mod schema;
 mod source;
 mod subscription;
 mod verification;
+mod webhooks;
 
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -68,6 +69,7 @@ pub fn live_loader(state: &AppState, actor: Actor) -> loaders::RequestLoader {
 }
 
 fn prepare(
+    http: &HttpRequest,
     state: &AppState,
     actor: Actor,
     request: async_graphql::Request,
@@ -79,7 +81,12 @@ fn prepare(
     if is_mutation(&request) {
         loader.enable_all_cache(false);
     }
-    request.data(state.clone()).data(actor).data(loader)
+    let request = request.data(state.clone()).data(actor).data(loader);
+    // Registering webhooks validates their payload selections against the schema.
+    match http.app_data::<web::Data<crate::webhooks::GraphqlShaper>>() {
+        Some(shaper) => request.data(shaper.clone()),
+        None => request,
+    }
 }
 
 /// POST /graphql: one request, or a batch (a JSON array) of at most
@@ -92,7 +99,7 @@ pub async fn graphql_post(
 ) -> HttpResponse {
     let actor = request_actor(&http);
     let batch = match request.into_inner() {
-        BatchRequest::Single(single) => BatchRequest::Single(prepare(&state, actor, single)),
+        BatchRequest::Single(single) => BatchRequest::Single(prepare(&http, &state, actor, single)),
         BatchRequest::Batch(requests) => {
             let limit = state.settings.graphql.max_batch_size;
             if requests.len() > limit {
@@ -105,7 +112,7 @@ pub async fn graphql_post(
             BatchRequest::Batch(
                 requests
                     .into_iter()
-                    .map(|r| prepare(&state, actor.clone(), r))
+                    .map(|r| prepare(&http, &state, actor.clone(), r))
                     .collect(),
             )
         }
@@ -162,7 +169,7 @@ pub async fn graphql_get(
         return response;
     }
     let response = schema
-        .execute(prepare(&state, request_actor(&http), request))
+        .execute(prepare(&http, &state, request_actor(&http), request))
         .await;
     HttpResponse::Ok().json(response)
 }

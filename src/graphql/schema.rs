@@ -9,6 +9,7 @@ use super::keys::{KeyMutation, KeyQuery};
 use super::source::{SourceMutation, SourceQuery};
 use super::subscription::SubscriptionRoot;
 use super::verification::{VerificationMutation, VerificationQuery};
+use super::webhooks::{WebhookMutation, WebhookQuery};
 use crate::config::GraphqlSettings;
 
 /// Every query.
@@ -19,6 +20,7 @@ pub struct QueryRoot(
     ClaimQuery,
     VerificationQuery,
     KeyQuery,
+    WebhookQuery,
 );
 
 /// Every mutation.
@@ -29,6 +31,7 @@ pub struct MutationRoot(
     ClaimMutation,
     VerificationMutation,
     KeyMutation,
+    WebhookMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod problem;
 pub mod sources;
 pub mod verifications;
+pub mod webhooks;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
@@ -28,6 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(articles::scope())
         .service(claims::scope())
         .service(verifications::scope())
+        .service(webhooks::endpoints_scope())
+        .service(webhooks::deliveries_scope())
         .service(
             web::resource("/import")
                 .route(web::post().to(interchange::import))

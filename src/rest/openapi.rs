@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
-use super::{articles, claims, interchange, sources, verifications};
+use super::{articles, claims, interchange, sources, verifications, webhooks};
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
 struct BearerScheme;
@@ -34,6 +34,9 @@ impl Modify for BearerScheme {
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
         interchange::import, interchange::export,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook,
+        webhooks::update_webhook, webhooks::delete_webhook, webhooks::list_deliveries,
+        webhooks::get_delivery, webhooks::replay_delivery,
     ),
     components(schemas(ProblemDetails, FieldProblem)),
     modifiers(&BearerScheme),
@@ -43,6 +46,7 @@ impl Modify for BearerScheme {
         (name = "claims", description = "Checkable assertions and where they appeared"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
         (name = "interchange", description = "NDJSON bulk import and export"),
+        (name = "webhooks", description = "Signed, retried event deliveries to your endpoints (admin)"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod sources;
 pub mod verifications;
+pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{

@@ -15,6 +15,7 @@ use crate::service::articles::{ArticlePatch, NewArticle};
 use crate::service::claims::{ClaimPatch, NewClaim};
 use crate::service::sources::{NewSource, SourcePatch};
 use crate::service::verifications::{NewCitation, NewVerification};
+use crate::service::webhooks::{EndpointPatch, NewEndpoint};
 
 /// Maps an input that may be absent, null or a value onto a service patch field.
 fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
@@ -378,4 +379,65 @@ pub struct CreateApiKeyInput {
     pub role: Role,
     /// Days until it stops working (1–3650); omitted: it does not expire.
     pub expires_in_days: Option<u32>,
+}
+
+/// A webhook endpoint to register.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookInput {
+    /// Where to POST deliveries (http or https; public addresses unless the server
+    /// allows private ones).
+    pub url: String,
+    /// Event types to receive, e.g. `["verification.recorded", "claim.status_changed"]`.
+    pub events: Vec<String>,
+    /// A GraphQL selection set shaping each payload's `data`, e.g.
+    /// `{ id text status speaker { name } }`; all events must then be about one record
+    /// type. Without it, `data` carries the record's usual fields.
+    pub selection: Option<String>,
+    /// Receives deliveries (default true).
+    #[graphql(default = true)]
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl From<CreateWebhookInput> for NewEndpoint {
+    fn from(i: CreateWebhookInput) -> Self {
+        NewEndpoint {
+            url: i.url,
+            events: i.events,
+            selection: i.selection,
+            active: i.active,
+        }
+    }
+}
+
+/// Changes to a webhook endpoint; absent fields stay as they are.
+#[derive(InputObject, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhookInput {
+    /// A new URL.
+    pub url: Option<String>,
+    /// Replaces the event types.
+    pub events: Option<Vec<String>>,
+    /// A new selection; null removes it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub selection: MaybeUndefined<String>,
+    /// false pauses deliveries; true resumes them and clears a failure.
+    pub active: Option<bool>,
+}
+
+impl From<UpdateWebhookInput> for EndpointPatch {
+    fn from(i: UpdateWebhookInput) -> Self {
+        EndpointPatch {
+            url: i.url,
+            events: i.events,
+            selection: patch(i.selection),
+            active: i.active,
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod inputs;
 mod key;
 mod source;
 mod verification;
+mod webhook;
 
 pub use article::Article;
 pub use audit::AuditEvent;
@@ -17,6 +18,9 @@ pub use decimal::Decimal;
 pub use key::{ApiKey, CreatedApiKey};
 pub use source::Source;
 pub use verification::{Citation, Retraction, Reviewer, Verification};
+pub use webhook::{
+    CreatedWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint,
+};
 
 /// Parses a stored enum spelling. Stored values are written only by the service, so a
 /// failure means a corrupted row; it degrades to `fallback` rather than failing a read.

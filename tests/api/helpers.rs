@@ -66,6 +66,21 @@ pub struct TestApp {
     cleanup: Option<Cleanup>,
 }
 
+/// An application instance started by a test.
+pub struct Instance {
+    server: actix_web::dev::ServerHandle,
+    state: AppState,
+}
+
+impl Instance {
+    /// Stops serving and stops its background tasks (their pools are closed).
+    pub async fn stop(self) {
+        self.server.stop(false).await;
+        self.state.background.clone().close().await.ok();
+        self.state.db.clone().close().await.ok();
+    }
+}
+
 /// Kills a process started by a test when the test is done, passed or not.
 pub struct ProcessGuard(std::process::Child);
 
@@ -208,16 +223,30 @@ async fn create_schema(admin_url: &str) -> String {
 impl TestApp {
     /// Starts another instance of the app on the same database (as a second server
     /// behind a load balancer would be); returns its address and a handle to stop it.
-    pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
+    pub async fn second_instance(&self) -> (String, Instance) {
         let mut settings = (*self.state.settings).clone();
         settings.server.bind = "127.0.0.1:0".into();
         let app = Application::build(settings)
             .await
             .expect("second instance starts");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
+        let instance = Instance {
+            server: app.handle(),
+            state: app.state().clone(),
+        };
         actix_web::rt::spawn(app.run_until_stopped());
-        (address, handle)
+        (address, instance)
+    }
+
+    /// Stops this instance as a restart would (server and background work), keeping
+    /// its database for what the test does next.
+    pub async fn stop_instance(&self) {
+        Instance {
+            server: self.server.clone(),
+            state: self.state.clone(),
+        }
+        .stop()
+        .await;
     }
 
     /// Starts `claimtrack serve` as a separate process on the same database, as another
@@ -260,6 +289,7 @@ impl TestApp {
     pub async fn finish(mut self) {
         self.server.stop(false).await;
         self.state.db.clone().close().await.ok();
+        self.state.background.clone().close().await.ok();
         if let Some(Cleanup::PostgresSchema { admin_url, schema }) = self.cleanup.take()
             && let Ok(admin) = Database::connect(&admin_url).await
         {

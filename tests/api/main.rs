@@ -18,3 +18,4 @@ mod schema_sdl;
 mod sources;
 mod statements;
 mod verifications;
+mod webhooks;

@@ -287,7 +287,7 @@ both_backends! {
             .unwrap();
         assert_eq!(replayed.status(), 201);
         assert_eq!(replayed.json::<Value>().await.unwrap(), first);
-        other.stop(false).await;
+        other.stop().await;
         assert_eq!(app.count_rows("sources").await, 1);
 
         // The same key with another body is refused.
@@ -339,6 +339,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/verifications/{id}/retraction"),
     ("post", "/api/v1/import"),
     ("get", "/api/v1/export"),
+    ("get", "/api/v1/webhooks"),
+    ("post", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks/{id}"),
+    ("patch", "/api/v1/webhooks/{id}"),
+    ("delete", "/api/v1/webhooks/{id}"),
+    ("get", "/api/v1/webhooks/{id}/deliveries"),
+    ("get", "/api/v1/webhook-deliveries/{id}"),
+    ("post", "/api/v1/webhook-deliveries/{id}/replay"),
 ];
 
 fn resolve<'a>(document: &'a Value, reference: &str) -> Option<&'a Value> {
