@@ -36,6 +36,8 @@ pub struct LiveSettings {
     pub subscriber_buffer: usize,
     /// How long a websocket client may leave a message unread before it is disconnected.
     pub send_timeout_secs: u64,
+    /// Outbox events are kept this long (once webhooks have read them).
+    pub outbox_retention_hours: u32,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -58,6 +60,8 @@ pub struct WebhookSettings {
     pub timeout_secs: u64,
     /// Deliveries sent at the same time by this instance.
     pub concurrency: usize,
+    /// Delivered and failed deliveries (the log) are kept this long.
+    pub log_retention_days: u32,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -101,17 +101,32 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
         &settings.auth,
         &settings.rate_limit,
     )?);
-    // Housekeeping: idle principals' rate-limit state and expired idempotency keys are
-    // dropped regularly, so memory and the table stay bounded.
+    // Housekeeping: idle principals' rate-limit state, expired idempotency keys, old
+    // outbox events and old delivery logs are dropped regularly, so memory and tables
+    // stay bounded.
     let forgetting = authenticator.clone();
-    let sweeping = state.db.clone();
+    let sweeping = state.background.clone();
+    let live = settings.live.clone();
+    let log_retention_days = settings.webhooks.log_retention_days;
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
+            if db::is_closed(&sweeping) {
+                return;
+            }
             forgetting.forget_idle();
             if let Err(error) = crate::service::idempotency::sweep(&sweeping).await {
                 tracing::warn!(%error, "sweeping expired idempotency keys failed");
+            }
+            if let Err(error) = crate::service::webhooks::sweep(
+                &sweeping,
+                chrono::Duration::hours(i64::from(live.outbox_retention_hours)),
+                chrono::Duration::days(i64::from(log_retention_days)),
+            )
+            .await
+            {
+                tracing::warn!(%error, "sweeping old outbox events and deliveries failed");
             }
         }
     });

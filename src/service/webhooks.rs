@@ -890,3 +890,39 @@ pub fn check_state(value: &str, field: &str) -> Result<(), FieldError> {
         Err(FieldError::new(field, "one of pending, delivered, failed"))
     }
 }
+
+/// Drops what is no longer needed: outbox events older than `outbox_retention` that the
+/// webhook dispatcher has read, and finished deliveries (with their attempts) older than
+/// `log_retention`. Returns (events, deliveries) removed.
+pub async fn sweep(
+    db: &impl ConnectionTrait,
+    outbox_retention: Duration,
+    log_retention: Duration,
+) -> Result<(u64, u64), AppError> {
+    let cursor = outbox_cursor::Entity::find_by_id(CURSOR.to_owned())
+        .one(db)
+        .await?;
+    let mut events = outbox_event::Entity::delete_many()
+        .filter(outbox_event::Column::OccurredAt.lt(now() - outbox_retention));
+    if let Some(cursor) = cursor {
+        // Never ahead of the dispatcher: an event it has not read stays.
+        events = events.filter(
+            Expr::tuple([
+                Expr::col(outbox_event::Column::Tx),
+                Expr::col(outbox_event::Column::Seq),
+            ])
+            .lte(Expr::tuple([
+                Expr::value(cursor.tx),
+                Expr::value(cursor.seq),
+            ])),
+        );
+    }
+    let events = events.exec(db).await?.rows_affected;
+    let deliveries = webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::State.ne(state::PENDING))
+        .filter(webhook_delivery::Column::CreatedAt.lt(now() - log_retention))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok((events, deliveries))
+}

@@ -229,7 +229,8 @@ webhook_tests!(
     deliveries_are_signed_and_shaped_by_the_selection with fast_webhooks,
     a_receiver_that_was_down_gets_the_delivery_once_it_is_back with fast_webhooks,
     a_restart_in_the_middle_of_retries_still_delivers_once with fast_webhooks,
-    an_endpoint_failing_past_the_retry_window_is_marked_failing with short_window
+    an_endpoint_failing_past_the_retry_window_is_marked_failing with short_window,
+    old_events_and_delivery_logs_are_swept_without_losing_anything with fast_webhooks
 );
 
 async fn deliveries_are_signed_and_shaped_by_the_selection(app: &TestApp) {
@@ -437,6 +438,37 @@ async fn an_endpoint_failing_past_the_retry_window_is_marked_failing(app: &TestA
     .await;
     assert_eq!(log[0]["id"], replay["id"]);
     assert_eq!(log[0]["payload"], log[1]["payload"]);
+}
+
+async fn old_events_and_delivery_logs_are_swept_without_losing_anything(app: &TestApp) {
+    let receiver = Receiver::up().await;
+    let created = register(app, &receiver.url(), &["claim.created"], None).await;
+    let endpoint = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    app.create_claim(json!({ "kind": "OTHER", "text": "First." }))
+        .await;
+    wait_for_log(app, &app.address, &endpoint, |log| {
+        log.first().is_some_and(|d| d["state"] == "delivered")
+    })
+    .await;
+    assert!(app.count_rows("outbox_events").await > 0);
+
+    // Retention zero: everything read and finished goes.
+    let zero = chrono::Duration::zero();
+    let (events, deliveries) = claimtrack::service::webhooks::sweep(&app.state.db, zero, zero)
+        .await
+        .unwrap();
+    assert!(events > 0 && deliveries == 1, "{events} {deliveries}");
+    assert_eq!(app.count_rows("webhook_deliveries").await, 0);
+    assert_eq!(app.count_rows("webhook_attempts").await, 0);
+
+    // Later events still flow, once each.
+    app.create_claim(json!({ "kind": "OTHER", "text": "Second." }))
+        .await;
+    let received = receiver.wait_for(2).await;
+    let body: Value = serde_json::from_str(&received[1].body).unwrap();
+    assert_eq!(body["data"]["text"], "Second.");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 2);
 }
 
 crate::both_backends! {
