@@ -19,6 +19,12 @@ use crate::state::AppState;
 use crate::{db, health, rest};
 use utoipa_swagger_ui::SwaggerUi;
 
+/// TLS for outgoing HTTPS (webhooks, the bench client) uses ring, which sqlx's TLS
+/// already builds. Installing again (several applications in one process) is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -31,9 +37,7 @@ impl Application {
     /// schema and binds the listener. Binding happens here, so the port is known before
     /// anything runs.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        // TLS for outgoing HTTPS (webhooks) uses ring, which sqlx's TLS already builds.
-        // Installing twice (several applications in one process) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let (connection, statements) = db::connect(&settings.database).await?;
         if settings.database.migrate_on_start {
             db::migrate(&connection).await?;

@@ -7,6 +7,7 @@ mod helpers;
 mod articles;
 mod audit;
 mod auth;
+mod bench;
 mod claims;
 mod demo;
 mod http;

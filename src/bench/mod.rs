@@ -1,0 +1,717 @@
+//! `claimtrack bench`: seeds a dashboard-scale dataset, starts the server as a separate
+//! process on it, checks that the GraphQL dashboard answers what one hand-written SQL
+//! statement answers, then drives the dashboard query, its status-filtered variant and a
+//! verification write at each concurrency, and the same question as raw SQL (pgbench on
+//! PostgreSQL, an equivalent loop on SQLite), and prints the figures with the ratios.
+
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::config::Settings;
+use crate::domain::{Actor, Role};
+use crate::service::keys;
+
+/// What `claimtrack bench` was asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub seed: u64,
+    pub scale: f64,
+    pub duration: Duration,
+    pub concurrency: Vec<usize>,
+}
+
+/// The dashboard: 50 newest claims with what a fact-checking desk shows.
+const DASHBOARD: &str = "query Dashboard($status: [ClaimStatus!]) {
+  claims(first: 50, filter: { status: $status }) {
+    nodes {
+      id text kind status createdAt
+      quantity { value lower upper unit measure subject }
+      speaker { name }
+      appearances { nodes { excerpt article { title url outlet { name } } } }
+      verifications(first: 3) { nodes { verdict rating createdAt } }
+    }
+  }
+}";
+
+/// The status the filtered variant asks for.
+pub const FILTER_STATUS: &str = "in_review";
+
+/// The same question as one SQL statement returning JSON.
+pub fn dashboard_sql(backend: DbBackend, status: Option<&str>) -> String {
+    let filter = status
+        .map(|s| format!("WHERE c.status = '{s}'"))
+        .unwrap_or_default();
+    match backend {
+        DbBackend::Postgres => format!(
+            "SELECT coalesce(json_agg(d ORDER BY d.created_at DESC, d.id DESC), '[]'::json)::text AS dashboard FROM ( \
+             SELECT c.id, c.text, c.kind, c.status, c.created_at, c.value, c.lower_bound, c.upper_bound, c.unit, c.measure, c.subject, s.name AS speaker, \
+             (SELECT coalesce(json_agg(json_build_object('excerpt', ap.excerpt, 'title', a.title, 'url', a.url, 'outlet', o.name) ORDER BY ap.created_at, ap.id), '[]'::json) \
+               FROM appearances ap JOIN articles a ON a.id = ap.article_id LEFT JOIN sources o ON o.id = a.outlet_id WHERE ap.claim_id = c.id) AS appearances, \
+             (SELECT coalesce(json_agg(json_build_object('verdict', v.verdict, 'rating', v.rating, 'created_at', v.created_at) ORDER BY v.created_at DESC, v.id DESC), '[]'::json) \
+               FROM (SELECT * FROM verifications v WHERE v.claim_id = c.id ORDER BY v.created_at DESC, v.id DESC LIMIT 3) v) AS verifications \
+             FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id {filter} \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT 50) d"
+        ),
+        _ => format!(
+            "SELECT coalesce((SELECT json_group_array(json(d.row)) FROM ( \
+             SELECT json_object('id', lower(substr(hex(c.id), 1, 8) || '-' || substr(hex(c.id), 9, 4) || '-' || substr(hex(c.id), 13, 4) || '-' || substr(hex(c.id), 17, 4) || '-' || substr(hex(c.id), 21)), 'text', c.text, 'kind', c.kind, 'status', c.status, 'created_at', c.created_at, \
+               'value', c.value, 'lower_bound', c.lower_bound, 'upper_bound', c.upper_bound, 'unit', c.unit, 'measure', c.measure, 'subject', c.subject, \
+               'speaker', s.name, \
+               'appearances', (SELECT json_group_array(json_object('excerpt', x.excerpt, 'title', x.title, 'url', x.url, 'outlet', x.outlet)) FROM ( \
+                 SELECT ap.excerpt, a.title, a.url, o.name AS outlet FROM appearances ap JOIN articles a ON a.id = ap.article_id \
+                 LEFT JOIN sources o ON o.id = a.outlet_id WHERE ap.claim_id = c.id ORDER BY ap.created_at, ap.id) x), \
+               'verifications', (SELECT json_group_array(json_object('verdict', v.verdict, 'rating', v.rating, 'created_at', v.created_at)) FROM ( \
+                 SELECT verdict, rating, created_at FROM verifications v WHERE v.claim_id = c.id ORDER BY v.created_at DESC, v.id DESC LIMIT 3) v) \
+             ) AS row FROM claims c LEFT JOIN sources s ON s.id = c.speaker_id {filter} \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT 50) d), '[]') AS dashboard"
+        ),
+    }
+}
+
+/// One run's figures.
+#[derive(Clone, Debug)]
+pub struct Figures {
+    pub requests: usize,
+    pub errors: usize,
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p95: Duration,
+    pub p99: Duration,
+    /// The server's largest resident set seen during the run (None for baselines).
+    pub peak_rss_kib: Option<u64>,
+}
+
+impl Figures {
+    fn from_latencies(mut latencies: Vec<Duration>, errors: usize, elapsed: Duration) -> Self {
+        latencies.sort_unstable();
+        let at = |q: f64| {
+            latencies
+                .get(((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or_default()
+        };
+        Figures {
+            requests: latencies.len(),
+            errors,
+            per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            peak_rss_kib: None,
+        }
+    }
+}
+
+/// A server started for the run, stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn rss_kib(&self, field: &str) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with(field))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+}
+
+async fn start_server(settings: &Settings, config: Option<&Path>) -> anyhow::Result<Server> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", &settings.database.url])
+        .env("CLAIMTRACK_RATE_LIMIT__ENABLED", "false")
+        .env("CLAIMTRACK_AUTH__BOOTSTRAP_ADMIN_KEY", "false")
+        .env("CLAIMTRACK_LOG__LEVEL", "warn")
+        .stdout(Stdio::null());
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let child = command.spawn()?;
+    let server = Server {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(response) = client
+            .get(format!("{}/readyz", server.address))
+            .send()
+            .await
+            && response.status().is_success()
+        {
+            return Ok(server);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not become ready")
+}
+
+/// Claims that can take a verification (the writes' targets): the newest non-archived.
+async fn write_targets(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM claims WHERE status <> 'archived' ORDER BY created_at DESC LIMIT 1000",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            r.try_get::<uuid::Uuid>("", "id")
+                .map(|id| id.to_string())
+                .map_err(Into::into)
+        })
+        .collect()
+}
+
+/// What the load generator sends.
+#[derive(Clone)]
+enum Load {
+    Dashboard { status: Option<&'static str> },
+    Verify { claims: Arc<Vec<String>> },
+}
+
+impl Load {
+    fn body(&self, n: usize) -> Value {
+        match self {
+            Load::Dashboard { status } => json!({
+                "query": DASHBOARD,
+                "variables": { "status": status.map(|s| vec![s.to_ascii_uppercase()]) }
+            }),
+            Load::Verify { claims } => json!({
+                "query": "mutation($claim: UUID!) { recordVerification(claimId: $claim, input: { verdict: MIXED, summary: \"bench\" }) { id } }",
+                "variables": { "claim": claims[n % claims.len()] }
+            }),
+        }
+    }
+}
+
+/// Drives `load` at `concurrency` for `duration`; samples the server's RSS meanwhile.
+async fn drive(
+    server: &Server,
+    token: &str,
+    load: Load,
+    concurrency: usize,
+    duration: Duration,
+) -> Figures {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap_or_default();
+    let url = format!("{}/graphql", server.address);
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let client = client.clone();
+        let url = url.clone();
+        let token = format!("Bearer {token}");
+        let load = load.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut n = worker * 7919;
+            while Instant::now() < deadline {
+                n += 1;
+                let sent = Instant::now();
+                let response = client
+                    .post(&url)
+                    .header("authorization", &token)
+                    .json(&load.body(n))
+                    .send()
+                    .await;
+                let ok = match response {
+                    Ok(r) if r.status().is_success() => r
+                        .json::<Value>()
+                        .await
+                        .is_ok_and(|body| body.get("errors").is_none()),
+                    _ => false,
+                };
+                if ok {
+                    latencies.push(sent.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut peak = 0;
+    while Instant::now() < deadline {
+        peak = peak.max(server.rss_kib("VmRSS:").unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((mut l, e)) = task.await {
+            latencies.append(&mut l);
+            errors += e;
+        }
+    }
+    let mut figures = Figures::from_latencies(latencies, errors, started.elapsed());
+    figures.peak_rss_kib = Some(peak.max(server.rss_kib("VmRSS:").unwrap_or(0)));
+    figures
+}
+
+/// Runs `sql` at `concurrency` for `duration` in-process, over its own pool (the SQLite
+/// baseline, and PostgreSQL's when pgbench is not installed).
+async fn sql_loop(
+    settings: &Settings,
+    sql: &str,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    let mut database = settings.database.clone();
+    database.max_connections = concurrency as u32;
+    database.min_connections = concurrency as u32;
+    let (db, _) = crate::db::connect(&database).await?;
+    let backend = db.get_database_backend();
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let db = db.clone();
+        let sql = sql.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                match db
+                    .query_one_raw(Statement::from_string(backend, sql.clone()))
+                    .await
+                {
+                    Ok(Some(_)) => latencies.push(sent.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((mut l, e)) = task.await {
+            latencies.append(&mut l);
+            errors += e;
+        }
+    }
+    db.close().await.ok();
+    Ok(Figures::from_latencies(
+        latencies,
+        errors,
+        started.elapsed(),
+    ))
+}
+
+/// Runs a one-statement script with pgbench (prepared statements, 2 threads) and reads
+/// its per-transaction log for the percentiles.
+fn pgbench(
+    settings: &Settings,
+    sql: &str,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    let dir = std::env::temp_dir().join(format!("claimtrack-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let script = dir.join("script.sql");
+    std::fs::write(&script, format!("{sql};\n"))?;
+    let prefix = dir.join("log");
+    let mut command = Command::new("pgbench");
+    command
+        .args(["-n", "-M", "prepared", "-j", "2", "-l"])
+        .arg(format!("--log-prefix={}", prefix.display()))
+        .args(["-c", &concurrency.to_string()])
+        .args(["-T", &duration.as_secs().max(1).to_string()])
+        .arg("-f")
+        .arg(&script)
+        .arg(&settings.database.url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(schema) = &settings.database.schema {
+        command.env("PGOPTIONS", format!("-c search_path={schema}"));
+    }
+    let output = command.output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        anyhow::bail!(
+            "pgbench failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut latencies = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("log"))
+        {
+            for line in std::fs::read_to_string(&path)?.lines() {
+                // client transaction latency_us script epoch_s epoch_us
+                if let Some(us) = line
+                    .split_whitespace()
+                    .nth(2)
+                    .and_then(|v| v.parse::<u64>().ok())
+                {
+                    latencies.push(Duration::from_micros(us));
+                }
+            }
+        }
+    }
+    let failed = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("number of failed transactions: "))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(Figures::from_latencies(latencies, failed, duration))
+}
+
+async fn baseline(
+    settings: &Settings,
+    backend: DbBackend,
+    sql: &str,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    if backend == DbBackend::Postgres && which("pgbench") {
+        pgbench(settings, sql, concurrency, duration)
+    } else {
+        sql_loop(settings, sql, concurrency, duration).await
+    }
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// The comparable core of a dashboard answer: claim ids in order, each with its speaker,
+/// appearance URLs and latest verifications (verdict and time).
+#[derive(Debug, PartialEq)]
+struct Essence {
+    claims: Vec<ClaimEssence>,
+}
+
+/// Id, speaker name, appearance URLs, latest verifications (verdict, time).
+type ClaimEssence = (
+    String,
+    Option<String>,
+    Vec<String>,
+    Vec<(String, DateTime<Utc>)>,
+);
+
+fn time(value: &Value) -> Option<DateTime<Utc>> {
+    let text = value.as_str()?;
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            // SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff+00:00".
+            DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+        })
+}
+
+fn essence_of_graphql(data: &Value) -> Essence {
+    let nodes = data["claims"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    Essence {
+        claims: nodes
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap_or_default().to_owned(),
+                    c["speaker"]["name"].as_str().map(str::to_owned),
+                    c["appearances"]["nodes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| a["article"]["url"].as_str().unwrap_or_default().to_owned())
+                        .collect(),
+                    c["verifications"]["nodes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| {
+                            Some((
+                                v["verdict"].as_str()?.to_ascii_lowercase(),
+                                time(&v["createdAt"])?,
+                            ))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn essence_of_sql(rows: &Value) -> Essence {
+    let rows = rows.as_array().cloned().unwrap_or_default();
+    Essence {
+        claims: rows
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap_or_default().to_owned(),
+                    c["speaker"].as_str().map(str::to_owned),
+                    c["appearances"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| a["url"].as_str().unwrap_or_default().to_owned())
+                        .collect(),
+                    c["verifications"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| {
+                            Some((v["verdict"].as_str()?.to_owned(), time(&v["created_at"])?))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Refuses to measure unless the GraphQL dashboard at `address` and the SQL baseline give
+/// the same answer (same claims in the same order, same speakers, appearances and latest
+/// verifications); returns how many claims the answer holds.
+pub async fn check_answers(
+    db: &DatabaseConnection,
+    address: &str,
+    token: &str,
+    status: Option<&'static str>,
+) -> anyhow::Result<usize> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            dashboard_sql(backend, status),
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the baseline returned nothing"))?;
+    let text: String = row.try_get("", "dashboard")?;
+    let expected = essence_of_sql(&serde_json::from_str(&text)?);
+    let response: Value = reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&Load::Dashboard { status }.body(0))
+        .send()
+        .await?
+        .json()
+        .await?;
+    if let Some(errors) = response.get("errors") {
+        anyhow::bail!("the dashboard query failed: {errors}");
+    }
+    let got = essence_of_graphql(&response["data"]);
+    if got != expected {
+        let first_difference = got
+            .claims
+            .iter()
+            .zip(&expected.claims)
+            .position(|(a, b)| a != b);
+        anyhow::bail!(
+            "GraphQL and SQL disagree ({} vs {} claims; first difference at {:?}): no figures reported",
+            got.claims.len(),
+            expected.claims.len(),
+            first_difference
+        );
+    }
+    if expected.claims.is_empty() {
+        anyhow::bail!("the dashboard is empty: seed the database first");
+    }
+    Ok(expected.claims.len())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn row(name: &str, concurrency: usize, f: &Figures, ratio: Option<f64>) -> String {
+    format!(
+        "| {name} | {concurrency} | {:.0} | {} | {} | {} | {} | {} | {} |",
+        f.per_second,
+        ms(f.p50),
+        ms(f.p95),
+        ms(f.p99),
+        f.errors,
+        f.peak_rss_kib
+            .map(|k| format!("{:.0}", k as f64 / 1024.0))
+            .unwrap_or_else(|| "-".into()),
+        ratio
+            .map(|r| format!("{:.0} %", r * 100.0))
+            .unwrap_or_else(|| "-".into()),
+    )
+}
+
+/// Seeds (if the database has no claims yet), checks, measures and prints the table.
+pub async fn run(
+    settings: &Settings,
+    config: Option<&PathBuf>,
+    options: &Options,
+) -> anyhow::Result<()> {
+    crate::startup::install_tls_provider();
+    let (db, _) = crate::db::connect(&settings.database).await?;
+    crate::db::migrate(&db).await?;
+    let backend = db.get_database_backend();
+    let existing = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT count(*) AS n FROM claims",
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if existing == 0 {
+        let started = Instant::now();
+        let seeded = seed::seed(&db, options.seed, options.scale).await?;
+        println!(
+            "seeded in {:.1} s: {} sources, {} articles, {} claims, {} appearances, {} verifications",
+            started.elapsed().as_secs_f64(),
+            seeded.sources,
+            seeded.articles,
+            seeded.claims,
+            seeded.appearances,
+            seeded.verifications
+        );
+    } else {
+        println!("using the {existing} claims already in the database");
+    }
+    let operator = Actor::system("bench");
+    let viewer = keys::create(&db, &operator, "bench dashboard", Role::Viewer, Some(1)).await?;
+    let checker = keys::create(&db, &operator, "bench checker", Role::Checker, Some(1)).await?;
+    let server = start_server(settings, config.map(PathBuf::as_path)).await?;
+
+    let shown = check_answers(&db, &server.address, &viewer.secret, None).await?;
+    let filtered = check_answers(&db, &server.address, &viewer.secret, Some(FILTER_STATUS)).await?;
+    println!(
+        "answers checked: GraphQL equals the SQL baseline ({shown} claims; {filtered} with status {FILTER_STATUS})"
+    );
+    let targets = Arc::new(write_targets(&db).await?);
+
+    let mut table = vec![
+        format!("{backend:?}, {} s per run", options.duration.as_secs()),
+        String::new(),
+        "| run | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB | of baseline |".into(),
+        "|---|---|---|---|---|---|---|---|---|".into(),
+    ];
+    let insert_sql = match backend {
+        DbBackend::Postgres => "INSERT INTO bench_inserts (note) VALUES ('bench')",
+        _ => "INSERT INTO bench_inserts (note) VALUES ('bench') RETURNING id",
+    };
+    db.execute_unprepared(match backend {
+        DbBackend::Postgres => "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, note text NOT NULL)",
+        _ => "CREATE TABLE IF NOT EXISTS bench_inserts (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT NOT NULL)",
+    })
+    .await?;
+    for &concurrency in &options.concurrency {
+        let sql = dashboard_sql(backend, None);
+        let raw = baseline(settings, backend, &sql, concurrency, options.duration).await?;
+        let ours = drive(
+            &server,
+            &viewer.secret,
+            Load::Dashboard { status: None },
+            concurrency,
+            options.duration,
+        )
+        .await;
+        table.push(row("SQL baseline: dashboard", concurrency, &raw, None));
+        table.push(row(
+            "GraphQL dashboard",
+            concurrency,
+            &ours,
+            Some(ours.per_second / raw.per_second),
+        ));
+        let sql = dashboard_sql(backend, Some(FILTER_STATUS));
+        let raw = baseline(settings, backend, &sql, concurrency, options.duration).await?;
+        let ours = drive(
+            &server,
+            &viewer.secret,
+            Load::Dashboard {
+                status: Some(FILTER_STATUS),
+            },
+            concurrency,
+            options.duration,
+        )
+        .await;
+        table.push(row(
+            "SQL baseline: dashboard by status",
+            concurrency,
+            &raw,
+            None,
+        ));
+        table.push(row(
+            "GraphQL dashboard by status",
+            concurrency,
+            &ours,
+            Some(ours.per_second / raw.per_second),
+        ));
+        let raw = baseline(settings, backend, insert_sql, concurrency, options.duration).await?;
+        let ours = drive(
+            &server,
+            &checker.secret,
+            Load::Verify {
+                claims: targets.clone(),
+            },
+            concurrency,
+            options.duration,
+        )
+        .await;
+        table.push(row(
+            "SQL baseline: single-row INSERT",
+            concurrency,
+            &raw,
+            None,
+        ));
+        table.push(row(
+            "GraphQL recordVerification",
+            concurrency,
+            &ours,
+            Some(ours.per_second / raw.per_second),
+        ));
+    }
+    db.execute_unprepared("DROP TABLE bench_inserts").await?;
+    let peak = server.rss_kib("VmHWM:").unwrap_or(0);
+    table.push(String::new());
+    table.push(format!(
+        "server peak RSS over the whole run (VmHWM): {:.0} MiB",
+        peak as f64 / 1024.0
+    ));
+    println!("{}", table.join("\n"));
+    drop(server);
+    keys::revoke(&db, &operator, &viewer.record.key.id.to_string()).await?;
+    keys::revoke(&db, &operator, &checker.record.key.id.to_string()).await?;
+    Ok(())
+}
