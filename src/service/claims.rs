@@ -462,6 +462,26 @@ pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<claim::M
         .ok_or_else(|| AppError::not_found(ENTITY, id))
 }
 
+/// Reads a claim inside a write transaction and keeps others from changing it until
+/// that transaction ends, so concurrent writes to one claim (two checkers recording at
+/// once) wait for each other instead of failing on its version. SQLite's write
+/// transactions already exclude each other.
+pub(crate) async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<claim::Model, AppError> {
+    let select = claim::Entity::find_by_id(id);
+    let select = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select.lock_exclusive()
+    } else {
+        select
+    };
+    select
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id))
+}
+
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,

@@ -102,7 +102,7 @@ pub async fn record(
     };
 
     let txn = begin_write(db).await?;
-    let current = super::claims::find(&txn, claim_id).await?;
+    let current = super::claims::find_for_update(&txn, claim_id).await?;
     let status = super::claims::status_of(&current)?;
     if status == ClaimStatus::Archived {
         return Err(AppError::Conflict(format!(
@@ -216,7 +216,7 @@ pub async fn retract(
     }
     .insert(&txn)
     .await?;
-    let current = super::claims::find(&txn, target.claim_id).await?;
+    let current = super::claims::find_for_update(&txn, target.claim_id).await?;
     let standing = latest_standing(&txn, target.claim_id).await?;
     let status = match (&standing, super::claims::status_of(&current)?) {
         (None, ClaimStatus::Reviewed) => ClaimStatus::InReview,

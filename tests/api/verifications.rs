@@ -132,4 +132,26 @@ both_backends! {
         assert_eq!(code, "NOT_FOUND");
         assert_eq!(app.count_rows("verifications").await, 0);
     }
+
+    async fn checkers_recording_on_one_claim_at_once_all_succeed(app: TestApp) {
+        let claim = id(&app.create_claim(json!({ "kind": "OTHER", "text": "Contested." })).await["id"]);
+        let verdicts = ["TRUE", "FALSE", "MIXED", "MOSTLY_TRUE", "MOSTLY_FALSE", "UNPROVEN", "MISLEADING", "TRUE"];
+        let checker = app.bearer(claimtrack::domain::Role::Checker);
+        let answers = futures_util::future::join_all(verdicts.iter().map(|verdict| {
+            app.graphql_as(
+                Some(&checker),
+                "mutation($claim: UUID!, $verdict: Verdict!) { recordVerification(claimId: $claim, input: { verdict: $verdict, summary: \"at once\" }) { id } }",
+                json!({ "claim": claim, "verdict": verdict }),
+            )
+        }))
+        .await;
+        for (_, answer) in &answers {
+            assert!(answer.get("errors").is_none(), "{answer:#}");
+        }
+        assert_eq!(app.count_rows("verifications").await, 8);
+        // The claim's version moved once per verification, none lost.
+        let data = app.gql_ok("query($id: UUID!) { claim(id: $id) { version status } }", json!({ "id": claim })).await;
+        assert_eq!(data["claim"]["version"], 9);
+        assert_eq!(data["claim"]["status"], "REVIEWED");
+    }
 }
