@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Change};
-use super::pagination::{Direction, Page, PageRequest, fetch_page, placeholders, top_n_per_parent};
+use super::pagination::{
+    Direction, Page, PageRequest, fetch_page, first_n_per_parent_sql, per_parent_order,
+    top_n_per_parent,
+};
 use super::{Db, begin_write, now, require};
 use crate::domain::{Actor, BoundedText, FieldError, Role, Validator};
 use crate::entity::{appearance, article, source};
@@ -269,15 +272,22 @@ pub async fn first_n_per_claim_placed(
     }
     let backend = db.get_database_backend();
     let sql = format!(
-        "SELECT {}, {}, {} FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.claim_id \
-         ORDER BY t.created_at ASC, t.id ASC) AS rank_in_parent FROM appearances t \
-         WHERE t.claim_id IN ({})) ap JOIN articles ar ON ar.id = ap.article_id \
-         LEFT JOIN sources s ON s.id = ar.outlet_id WHERE ap.rank_in_parent <= {n} \
-         ORDER BY ap.claim_id, ap.rank_in_parent",
+        "SELECT {}, {}, {} FROM {} ap JOIN articles ar ON ar.id = ap.article_id \
+         LEFT JOIN sources s ON s.id = ar.outlet_id {}",
         prefixed_columns::<appearance::Entity>("ap", "ap_"),
         prefixed_columns::<article::Entity>("ar", "ar_"),
         prefixed_columns::<source::Entity>("s", "s_"),
-        placeholders(backend, claim_ids.len()),
+        first_n_per_parent_sql(
+            backend,
+            "appearances",
+            "claim_id",
+            "created_at",
+            Direction::Asc,
+            n,
+            "",
+            claim_ids.len()
+        ),
+        per_parent_order("ap", "claim_id", "created_at", Direction::Asc),
     );
     let values = claim_ids.iter().map(|id| sea_orm::Value::from(*id));
     let rows = db

@@ -284,9 +284,62 @@ pub fn placeholders(backend: DbBackend, n: usize) -> String {
         .join(", ")
 }
 
-/// The newest (or oldest) `n` rows of `table` for each parent in `parents`, in one
-/// statement: a window function ranks each parent's rows, so nothing is cut in Rust.
-/// `extra` is an additional SQL condition on the row alias `t` (trusted, never user input).
+/// A derived table of the first `n` rows (in `direction` of `time_column`, then id) of
+/// each of `parents` parents in `table`, with `table`'s columns; placeholders `1..=parents`
+/// bind the parent ids. PostgreSQL walks each parent's index with a LATERAL subquery and
+/// reads `n` rows per parent however many it has; SQLite (no LATERAL) ranks each
+/// parent's rows with a window function. `extra` is an additional SQL condition on the
+/// row alias `t` (trusted, never user input).
+#[allow(clippy::too_many_arguments)]
+pub fn first_n_per_parent_sql(
+    backend: DbBackend,
+    table: &str,
+    parent_column: &str,
+    time_column: &str,
+    direction: Direction,
+    n: u64,
+    extra: &str,
+    parents: usize,
+) -> String {
+    let dir = match direction {
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
+    };
+    match backend {
+        DbBackend::Postgres => format!(
+            "(SELECT x.* FROM (VALUES {}) AS p(parent) CROSS JOIN LATERAL (\
+             SELECT t.* FROM {table} t WHERE t.{parent_column} = p.parent {extra} \
+             ORDER BY t.{time_column} {dir}, t.id {dir} LIMIT {n}) x)",
+            (1..=parents)
+                .map(|i| format!("(${i}::uuid)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "(SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{parent_column} \
+             ORDER BY t.{time_column} {dir}, t.id {dir}) AS rank_in_parent FROM {table} t \
+             WHERE t.{parent_column} IN ({}) {extra}) ranked WHERE rank_in_parent <= {n})",
+            placeholders(backend, parents)
+        ),
+    }
+}
+
+/// The ORDER BY that keeps each parent's rows together, in order, for rows aliased `alias`.
+pub fn per_parent_order(
+    alias: &str,
+    parent_column: &str,
+    time_column: &str,
+    direction: Direction,
+) -> String {
+    let dir = match direction {
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
+    };
+    format!("ORDER BY {alias}.{parent_column}, {alias}.{time_column} {dir}, {alias}.id {dir}")
+}
+
+/// The newest (or oldest) `n` rows of `E`'s table for each parent in `parents`, in one
+/// statement, so nothing is cut in Rust.
 pub async fn top_n_per_parent<E: EntityTrait>(
     db: &impl ConnectionTrait,
     parent_column: &str,
@@ -300,17 +353,20 @@ pub async fn top_n_per_parent<E: EntityTrait>(
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let dir = match direction {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    };
     let table = E::default().table_name().to_owned();
     let sql = format!(
-        "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{parent_column} \
-         ORDER BY t.{time_column} {dir}, t.id {dir}) AS rank_in_parent FROM {table} t \
-         WHERE t.{parent_column} IN ({}) {extra}) ranked WHERE rank_in_parent <= {n} \
-         ORDER BY {parent_column}, rank_in_parent",
-        placeholders(backend, parents.len())
+        "SELECT r.* FROM {} r {}",
+        first_n_per_parent_sql(
+            backend,
+            &table,
+            parent_column,
+            time_column,
+            direction,
+            n,
+            extra,
+            parents.len()
+        ),
+        per_parent_order("r", parent_column, time_column, direction)
     );
     let values = parents.iter().map(|id| Value::from(*id));
     Ok(E::find()
