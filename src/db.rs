@@ -35,6 +35,10 @@ pub async fn connect(
         .min_connections(settings.min_connections.min(settings.max_connections))
         .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        // A request checks out connections several times; pinging each checkout is a
+        // round trip per query. Only connections idle long enough to have been dropped
+        // (by the server, a proxy or a firewall) are tested.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     if let Some(schema) = settings.schema.as_deref().filter(|s| !s.is_empty()) {
         options.set_schema_search_path(schema.to_owned());
@@ -45,6 +49,11 @@ pub async fn connect(
         SqliteSynchronous::Extra => SqlxSynchronous::Extra,
     };
     let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
+    // The service's statements are prepared once per connection and take ids as
+    // parameters (a page of 50 claim ids, say); PostgreSQL would otherwise plan them
+    // again on every execution ("custom plans"), which cost more than running them.
+    options
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
     options.map_sqlx_sqlite_opts(move |opts| {
         opts.create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
