@@ -12,8 +12,10 @@ use crate::domain::SourceKind;
 use crate::service::claims::ClaimFilter;
 use crate::service::pagination::ListOrder;
 use crate::service::sources::{self, NewSource, SourceFilter, SourcePatch};
+use crate::service::verifications;
 use crate::views;
 use crate::views::inputs::{CreateSourceInput, UpdateSourceInput};
+use chrono::{DateTime, Utc};
 
 /// Filters for `sources`; all given filters must hold.
 #[derive(InputObject, Default)]
@@ -136,5 +138,21 @@ impl views::Source {
             ..ClaimFilter::default()
         };
         super::claim::list_claims(ctx, filter, order_by, first, after).await
+    }
+
+    /// How this source's claims were judged in `[from, to)` (either end may be left
+    /// open): each claim counted once, by its latest verdict in the window that still
+    /// stands.
+    async fn record(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<views::SpeakerRecord> {
+        let c = request_ctx(ctx)?;
+        verifications::speaker_record(&c.state.db, c.actor, self.id, from, to)
+            .await
+            .map(Into::into)
+            .gql()
     }
 }

@@ -27,7 +27,7 @@ impl Modify for BearerScheme {
         description = "Claims in the news, who made them, where they appeared and what checkers found. Errors are application/problem+json (RFC 9457).",
     ),
     paths(
-        sources::list_sources, sources::create_source, sources::get_source, sources::update_source, sources::delete_source,
+        sources::list_sources, sources::create_source, sources::get_source, sources::update_source, sources::delete_source, sources::get_speaker_record,
         articles::list_articles, articles::create_article, articles::get_article, articles::update_article, articles::delete_article,
         claims::list_claims, claims::create_claim, claims::get_claim, claims::update_claim, claims::delete_claim,
         claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,

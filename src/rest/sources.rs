@@ -20,6 +20,11 @@ pub fn scope() -> actix_web::Scope {
                 .default_service(web::to(super::method_not_allowed)),
         )
         .service(
+            web::resource("/{id}/record")
+                .route(web::get().to(get_speaker_record))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
             web::resource("/{id}")
                 .route(web::get().to(get_source))
                 .route(web::patch().to(update_source))
@@ -142,4 +147,42 @@ pub async fn delete_source(
 ) -> RestResult {
     sources::delete(&state.db, &actor, *id).await?;
     Ok(actix_web::HttpResponse::NoContent().finish())
+}
+
+/// The window of a speaker record.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordWindow {
+    /// Start of the window (inclusive, RFC 3339); open when absent.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// End of the window (exclusive, RFC 3339); open when absent.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// How a source's claims were judged in a time window: each claim counted once, by its
+/// latest verdict in the window that still stands.
+#[utoipa::path(get, path = "/api/v1/sources/{id}/record", tag = "sources",
+    params(("id" = Uuid, Path, description = "Source id"), RecordWindow),
+    responses(
+        (status = 200, description = "Counts by verdict", body = views::SpeakerRecord),
+        (status = 400, description = "Invalid window", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such source", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_speaker_record(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    window: web::Query<RecordWindow>,
+) -> RestResult {
+    let record = crate::service::verifications::speaker_record(
+        &state.db,
+        &actor,
+        *id,
+        window.from,
+        window.to,
+    )
+    .await?;
+    let record: views::SpeakerRecord = record.into();
+    Ok(actix_web::HttpResponse::Ok().json(record))
 }

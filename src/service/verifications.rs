@@ -1,9 +1,10 @@
 //! Verifications: append-only judgements of a claim, their evidence and retractions.
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -418,4 +419,79 @@ pub async fn all_of_claims(
         .order_by_asc(verification::Column::Id)
         .all(db)
         .await?)
+}
+
+/// How a source's claims were judged in a time window: for each of its claims, the
+/// latest verification recorded in `[from, to)` that still stands, counted by verdict.
+pub struct SpeakerRecord {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Every verdict with its count (zeros included), in the verdicts' order.
+    pub by_verdict: Vec<(Verdict, u64)>,
+}
+
+impl SpeakerRecord {
+    /// Claims with a verdict in the window.
+    pub fn judged(&self) -> u64 {
+        self.by_verdict.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The speaker record of `source_id` over `[from, to)` (open ends: no bound), in one
+/// statement. Needs the viewer role.
+pub async fn speaker_record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    source_id: Uuid,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<SpeakerRecord, AppError> {
+    require(actor, Role::Viewer)?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from >= to
+    {
+        return Err(AppError::invalid("to", "must be after from"));
+    }
+    super::sources::find(db, source_id).await?;
+    let backend = db.get_database_backend();
+    let p = |i: usize| match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_owned(),
+    };
+    let mut values: Vec<sea_orm::Value> = vec![source_id.into()];
+    let mut window = String::new();
+    if let Some(from) = from {
+        values.push(from.into());
+        window.push_str(&format!(" AND v.created_at >= {}", p(values.len())));
+    }
+    if let Some(to) = to {
+        values.push(to.into());
+        window.push_str(&format!(" AND v.created_at < {}", p(values.len())));
+    }
+    let sql = format!(
+        "SELECT verdict, count(*) AS n FROM (SELECT v.verdict, ROW_NUMBER() OVER \
+         (PARTITION BY v.claim_id ORDER BY v.created_at DESC, v.id DESC) AS latest \
+         FROM verifications v JOIN claims c ON c.id = v.claim_id \
+         WHERE c.speaker_id = {}{window} \
+         AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.verification_id = v.id)) t \
+         WHERE latest = 1 GROUP BY verdict",
+        p(1)
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut counts = std::collections::HashMap::new();
+    for row in rows {
+        let verdict: String = row.try_get("", "verdict")?;
+        let n: i64 = row.try_get("", "n")?;
+        counts.insert(verdict, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(SpeakerRecord {
+        from,
+        to,
+        by_verdict: Verdict::ALL
+            .iter()
+            .map(|v| (*v, counts.get(v.as_str()).copied().unwrap_or(0)))
+            .collect(),
+    })
 }

@@ -16,7 +16,7 @@ pub use audit::AuditEvent;
 pub use claim::{Appearance, Claim, Quantity};
 pub use decimal::Decimal;
 pub use key::{ApiKey, CreatedApiKey};
-pub use source::Source;
+pub use source::{Source, SpeakerRecord, VerdictCount};
 pub use verification::{Citation, Retraction, Reviewer, Verification};
 pub use webhook::{
     CreatedWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint,

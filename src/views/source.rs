@@ -46,3 +46,41 @@ impl From<source::Model> for Source {
         }
     }
 }
+
+/// How a source's claims were judged in a time window.
+#[derive(Clone, Debug, serde::Serialize, async_graphql::SimpleObject, utoipa::ToSchema)]
+pub struct SpeakerRecord {
+    /// The window's start (inclusive), if bounded.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// The window's end (exclusive), if bounded.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Claims with a standing verdict recorded in the window.
+    pub judged: u64,
+    /// Every verdict with how many of the source's claims got it (each claim counted
+    /// once, by its latest standing verdict in the window).
+    pub by_verdict: Vec<VerdictCount>,
+}
+
+/// A verdict and a count.
+#[derive(Clone, Debug, serde::Serialize, async_graphql::SimpleObject, utoipa::ToSchema)]
+pub struct VerdictCount {
+    /// The verdict.
+    pub verdict: crate::domain::Verdict,
+    /// How many claims.
+    pub count: u64,
+}
+
+impl From<crate::service::verifications::SpeakerRecord> for SpeakerRecord {
+    fn from(r: crate::service::verifications::SpeakerRecord) -> Self {
+        Self {
+            judged: r.judged(),
+            from: r.from,
+            to: r.to,
+            by_verdict: r
+                .by_verdict
+                .into_iter()
+                .map(|(verdict, count)| VerdictCount { verdict, count })
+                .collect(),
+        }
+    }
+}

@@ -319,6 +319,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/sources/{id}"),
     ("patch", "/api/v1/sources/{id}"),
     ("delete", "/api/v1/sources/{id}"),
+    ("get", "/api/v1/sources/{id}/record"),
     ("get", "/api/v1/articles"),
     ("post", "/api/v1/articles"),
     ("get", "/api/v1/articles/{id}"),

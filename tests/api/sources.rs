@@ -121,4 +121,36 @@ both_backends! {
         assert_eq!(app.count_rows("sources").await, 0);
         assert_eq!(app.content_audit_events().await, 0);
     }
+
+    async fn a_speaker_record_counts_each_claim_once_by_its_standing_verdict_in_the_window(app: TestApp) {
+        let speaker = app.create_source("PERSON", "Francois Hollande").await;
+        let other = app.create_source("PERSON", "Someone Else").await;
+        let claim = |text: &str, speaker: uuid::Uuid| json!({ "kind": "OTHER", "text": text, "speakerId": speaker });
+        let a = crate::helpers::id(&app.create_claim(claim("A", speaker)).await["id"]);
+        let b = crate::helpers::id(&app.create_claim(claim("B", speaker)).await["id"]);
+        let c = crate::helpers::id(&app.create_claim(claim("C", speaker)).await["id"]);
+        let d = crate::helpers::id(&app.create_claim(claim("D", other)).await["id"]);
+        app.record_verification(a, "FALSE").await;
+        app.record_verification(a, "MOSTLY_FALSE").await; // a's latest
+        app.record_verification(b, "TRUE").await;
+        let retracted = app.record_verification(c, "MIXED").await;
+        app.gql_ok("mutation($id: UUID!) { retractVerification(id: $id, reason: \"wrong\") { id } }", json!({ "id": retracted["id"] })).await;
+        app.record_verification(d, "FALSE").await; // another speaker
+        let query = "query($id: UUID!, $from: DateTime, $to: DateTime) { source(id: $id) { record(from: $from, to: $to) { judged byVerdict { verdict count } } } }";
+        let record = app.gql_ok(query, json!({ "id": speaker })).await;
+        let record = &record["source"]["record"];
+        assert_eq!(record["judged"], 2);
+        let count = |verdict: &str| record["byVerdict"].as_array().unwrap().iter().find(|v| v["verdict"] == verdict).unwrap()["count"].clone();
+        assert_eq!((count("MOSTLY_FALSE"), count("TRUE"), count("FALSE"), count("MIXED")), (json!(1), json!(1), json!(0), json!(0)));
+        assert_eq!(record["byVerdict"].as_array().unwrap().len(), 8, "every verdict listed");
+
+        // A window that ended before anything was recorded holds nothing; REST agrees.
+        let past = app.gql_ok(query, json!({ "id": speaker, "to": "2020-01-01T00:00:00Z" })).await;
+        assert_eq!(past["source"]["record"]["judged"], 0);
+        let (status, _, body) = app.rest(reqwest::Method::GET, &format!("/api/v1/sources/{speaker}/record?from=2020-01-01T00:00:00Z"), Some(claimtrack::domain::Role::Viewer), None, &[]).await;
+        assert_eq!((status, &body["judged"]), (200, &json!(2)));
+        // An empty window is refused.
+        let (status, _, _) = app.rest(reqwest::Method::GET, &format!("/api/v1/sources/{speaker}/record?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z"), Some(claimtrack::domain::Role::Viewer), None, &[]).await;
+        assert_eq!(status, 400);
+    }
 }
