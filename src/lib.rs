@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod extract;
 pub mod graphql;
 pub mod health;
 pub mod interchange;
