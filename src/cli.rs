@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `schema`, `demo`.
+//! The command line: `serve`, `migrate`, `schema`, `demo`, `import`, `export`, `extract`, `keys`, `bench`.
 
 use std::path::PathBuf;
 
@@ -51,8 +51,18 @@ pub enum Command {
     Import {
         /// The file to read; `-` for standard input.
         file: PathBuf,
+        /// Also propose candidate claims from each imported article's body.
+        #[arg(long)]
+        extract: bool,
         #[command(flatten)]
         database: DatabaseArg,
+    },
+    /// Propose candidate claims from a plain-text article (quotes with speakers and
+    /// settings, figures with bounds, reported statements) and print them as JSON.
+    /// Works offline: speakers are proposed by name, not matched to a database.
+    Extract {
+        /// The text file to read; `-` for standard input.
+        file: PathBuf,
     },
     /// Export everything as NDJSON (the import format) to standard output.
     Export {
@@ -163,11 +173,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ));
             Ok(())
         }
-        Command::Import { file, database } => {
+        Command::Import {
+            file,
+            extract,
+            database,
+        } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
             db::migrate(&connection).await?;
-            run_import(&connection, file).await
+            run_import(&connection, file, *extract).await
+        }
+        Command::Extract { file } => {
+            let body = if file == std::path::Path::new("-") {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(file)?
+            };
+            let candidates = crate::extract::extract(&body, &[]);
+            print(&format!("{}\n", serde_json::to_string_pretty(&candidates)?));
+            Ok(())
         }
         Command::Export { database } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
@@ -299,6 +323,7 @@ async fn run_keys(db: &sea_orm::DatabaseConnection, command: &KeysCommand) -> an
 async fn run_import(
     db: &sea_orm::DatabaseConnection,
     file: &std::path::Path,
+    extract: bool,
 ) -> anyhow::Result<()> {
     use std::io::BufRead;
     let operator = Actor::system("import");
@@ -307,7 +332,10 @@ async fn run_import(
     } else {
         Box::new(std::io::BufReader::new(std::fs::File::open(file)?))
     };
-    let mut summary = ndjson::ImportSummary::default();
+    let mut summary = ndjson::ImportSummary {
+        extract,
+        ..ndjson::ImportSummary::default()
+    };
     for (index, line) in reader.split(b'\n').enumerate() {
         let line = line?;
         let report = match std::str::from_utf8(&line) {

@@ -14,6 +14,7 @@ mod m20261126_000008_create_audit_events;
 mod m20261126_000009_create_idempotency_keys;
 mod m20261126_000010_create_outbox_events;
 mod m20261126_000011_create_webhooks;
+mod m20261126_000012_create_claim_candidates;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_create_idempotency_keys::Migration),
             Box::new(m20261126_000010_create_outbox_events::Migration),
             Box::new(m20261126_000011_create_webhooks::Migration),
+            Box::new(m20261126_000012_create_claim_candidates::Migration),
         ]
     }
 }

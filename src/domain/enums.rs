@@ -47,3 +47,15 @@ string_enum! {
         Context => "context",
     }
 }
+
+string_enum! {
+    /// Where a candidate claim stands.
+    CandidateStatus {
+        /// Proposed by extraction, not yet looked at.
+        Open => "open",
+        /// Accepted by a checker: a claim was created from it.
+        Accepted => "accepted",
+        /// Set aside by a checker.
+        Dismissed => "dismissed",
+    }
+}

@@ -11,7 +11,7 @@ pub mod verdict;
 pub use actor::{Actor, Role};
 pub use article_url::ArticleUrl;
 pub use claim_status::ClaimStatus;
-pub use enums::{ClaimKind, SourceKind, Stance};
+pub use enums::{CandidateStatus, ClaimKind, SourceKind, Stance};
 pub use quantity::Quantity;
 pub use text::{BoundedText, FieldError, Validator};
 pub use verdict::Verdict;

@@ -7,6 +7,7 @@ pub mod article;
 pub mod audit_event;
 pub mod citation;
 pub mod claim;
+pub mod claim_candidate;
 pub mod idempotency_key;
 pub mod outbox_cursor;
 pub mod outbox_event;

@@ -157,4 +157,13 @@ impl views::Article {
         };
         super::claim::list_claims(ctx, filter, order_by, first, after).await
     }
+
+    /// Candidate claims extraction proposed from this article, in body order.
+    async fn candidates(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<crate::domain::CandidateStatus>,
+    ) -> async_graphql::Result<Vec<views::ClaimCandidate>> {
+        super::candidate::of_article(ctx, self.id, status).await
+    }
 }

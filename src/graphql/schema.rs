@@ -3,6 +3,7 @@
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use super::article::{ArticleMutation, ArticleQuery};
+use super::candidate::CandidateMutation;
 use super::claim::{ClaimMutation, ClaimQuery};
 use super::error::ErrorCodes;
 use super::keys::{KeyMutation, KeyQuery};
@@ -28,6 +29,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     SourceMutation,
     ArticleMutation,
+    CandidateMutation,
     ClaimMutation,
     VerificationMutation,
     KeyMutation,

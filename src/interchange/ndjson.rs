@@ -727,6 +727,9 @@ pub struct ImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub failed: usize,
+    /// Propose candidate claims from each imported article's body.
+    #[serde(skip)]
+    pub extract: bool,
 }
 
 impl ImportSummary {
@@ -748,7 +751,24 @@ impl ImportSummary {
             },
             Err(_) => self.failed += 1,
         }
-        report(number, &result)
+        let mut line = report(number, &result);
+        if self.extract
+            && let Ok((outcome, _)) = &result
+            && let Some(article_id) = outcome.article_id
+        {
+            // The line is imported whatever extraction does; its report says both.
+            match crate::service::candidates::extract_for_article(db, actor, article_id).await {
+                Ok(rows) => {
+                    let open = rows.iter().filter(|r| r.status == "open").count();
+                    line["candidates"] = json!(open);
+                }
+                Err(error) => {
+                    line["extraction_error"] =
+                        json!({ "code": error.code().as_str(), "message": error.to_string() });
+                }
+            }
+        }
+        line
     }
 
     /// A line that could not be read at all (too long, not UTF-8).

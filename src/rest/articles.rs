@@ -27,6 +27,7 @@ pub fn scope() -> actix_web::Scope {
                 .route(web::delete().to(delete_article))
                 .default_service(web::to(super::method_not_allowed)),
         )
+        .service(super::candidates::article_resource())
 }
 
 /// Filters for listing articles.

@@ -64,8 +64,19 @@ impl Reader {
     }
 }
 
+/// Options of an import.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Also propose candidate claims from each imported article's body (each report
+    /// line then says how many are open).
+    #[serde(default)]
+    pub extract: bool,
+}
+
 /// Import NDJSON: one article per line, each line in its own transaction.
 #[utoipa::path(post, path = "/api/v1/import", tag = "interchange",
+    params(ImportParams),
     request_body(content = String, content_type = "application/x-ndjson", description = "One JSON object per line: {sources?, article?, claims?}"),
     responses(
         (status = 200, description = "A report line per input line ({line, status: created|updated|unchanged|failed, error?}), then {summary}", body = String, content_type = "application/x-ndjson"),
@@ -73,8 +84,17 @@ impl Reader {
         (status = 403, description = "Needs the editor role", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn import(state: web::Data<AppState>, actor: Actor, payload: web::Payload) -> RestResult {
+pub async fn import(
+    state: web::Data<AppState>,
+    actor: Actor,
+    params: web::Query<ImportParams>,
+    payload: web::Payload,
+) -> RestResult {
     ndjson::authorize_import(&actor)?;
+    let summary = ImportSummary {
+        extract: params.extract,
+        ..ImportSummary::default()
+    };
     let reader = Reader {
         payload,
         buffer: BytesMut::new(),
@@ -82,48 +102,45 @@ pub async fn import(state: web::Data<AppState>, actor: Actor, payload: web::Payl
         skipping: false,
         finished: false,
     };
-    let report =
-        futures_util::stream::unfold(Some((reader, ImportSummary::default())), move |state_| {
-            let (db, actor) = (state.db.clone(), actor.clone());
-            async move {
-                let (mut reader, mut summary) = state_?;
-                let value = loop {
-                    match reader.next().await {
-                        Ok(Next::Line(number, bytes)) => {
-                            let Ok(text) = std::str::from_utf8(&bytes) else {
-                                break summary.unreadable(number, "is not UTF-8");
-                            };
-                            if text.trim().is_empty() {
-                                continue;
-                            }
-                            break summary.import(&db, &actor, number, text).await;
+    let report = futures_util::stream::unfold(Some((reader, summary)), move |state_| {
+        let (db, actor) = (state.db.clone(), actor.clone());
+        async move {
+            let (mut reader, mut summary) = state_?;
+            let value = loop {
+                match reader.next().await {
+                    Ok(Next::Line(number, bytes)) => {
+                        let Ok(text) = std::str::from_utf8(&bytes) else {
+                            break summary.unreadable(number, "is not UTF-8");
+                        };
+                        if text.trim().is_empty() {
+                            continue;
                         }
-                        Ok(Next::TooLong(number)) => {
-                            break summary.unreadable(
-                                number,
-                                &format!("is longer than {MAX_LINE_BYTES} bytes"),
-                            );
-                        }
-                        Ok(Next::End) => {
-                            let closing = summary.closing_line();
-                            return Some((
-                                Ok::<_, actix_web::Error>(Bytes::from(format!("{closing}\n"))),
-                                None,
-                            ));
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, "import body ended early");
-                            let closing = summary.closing_line();
-                            return Some((Ok(Bytes::from(format!("{closing}\n"))), None));
-                        }
+                        break summary.import(&db, &actor, number, text).await;
                     }
-                };
-                Some((
-                    Ok(Bytes::from(format!("{value}\n"))),
-                    Some((reader, summary)),
-                ))
-            }
-        });
+                    Ok(Next::TooLong(number)) => {
+                        break summary
+                            .unreadable(number, &format!("is longer than {MAX_LINE_BYTES} bytes"));
+                    }
+                    Ok(Next::End) => {
+                        let closing = summary.closing_line();
+                        return Some((
+                            Ok::<_, actix_web::Error>(Bytes::from(format!("{closing}\n"))),
+                            None,
+                        ));
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "import body ended early");
+                        let closing = summary.closing_line();
+                        return Some((Ok(Bytes::from(format!("{closing}\n"))), None));
+                    }
+                }
+            };
+            Some((
+                Ok(Bytes::from(format!("{value}\n"))),
+                Some((reader, summary)),
+            ))
+        }
+    });
     Ok(HttpResponse::Ok().content_type(NDJSON).streaming(report))
 }
 

@@ -2,6 +2,7 @@
 //! with problem+json errors, ETags and cursor pagination.
 
 pub mod articles;
+pub mod candidates;
 pub mod claims;
 pub mod idempotency;
 pub mod interchange;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(sources::scope())
         .service(articles::scope())
         .service(claims::scope())
+        .service(candidates::scope())
         .service(verifications::scope())
         .service(webhooks::endpoints_scope())
         .service(webhooks::deliveries_scope())

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
-use super::{articles, claims, interchange, sources, verifications, webhooks};
+use super::{articles, candidates, claims, interchange, sources, verifications, webhooks};
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
 struct BearerScheme;
@@ -33,6 +33,8 @@ impl Modify for BearerScheme {
         claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
+        candidates::list_candidates, candidates::extract_claims, candidates::get_candidate,
+        candidates::accept_candidate, candidates::dismiss_candidate,
         interchange::import, interchange::export,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook,
         webhooks::update_webhook, webhooks::delete_webhook, webhooks::list_deliveries,
@@ -45,6 +47,7 @@ impl Modify for BearerScheme {
         (name = "articles", description = "Published pieces, unique by canonical URL"),
         (name = "claims", description = "Checkable assertions and where they appeared"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
+        (name = "candidates", description = "Claims proposed by extraction from article text, until accepted or dismissed"),
         (name = "interchange", description = "NDJSON bulk import and export"),
         (name = "webhooks", description = "Signed, retried event deliveries to your endpoints (admin)"),
     )

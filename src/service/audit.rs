@@ -73,6 +73,9 @@ fn past_tense<'a>(operation: &'a str, changes: &Value) -> &'a str {
         "record" => "recorded",
         "retract" => "retracted",
         "revoke" => "revoked",
+        "extract" => "extracted",
+        "accept" => "accepted",
+        "dismiss" => "dismissed",
         other => other,
     }
 }

@@ -3,6 +3,7 @@
 
 mod article;
 mod audit;
+mod candidate;
 mod claim;
 mod decimal;
 pub mod inputs;
@@ -13,6 +14,7 @@ mod webhook;
 
 pub use article::Article;
 pub use audit::AuditEvent;
+pub use candidate::{AcceptedCandidate, CandidateFigure, ClaimCandidate, ProposedSpeaker};
 pub use claim::{Appearance, Claim, Quantity};
 pub use decimal::Decimal;
 pub use key::{ApiKey, CreatedApiKey};

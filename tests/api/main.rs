@@ -10,6 +10,7 @@ mod auth;
 mod bench;
 mod claims;
 mod demo;
+mod extraction;
 mod http;
 mod interchange;
 mod live;
