@@ -470,13 +470,7 @@ pub(crate) async fn find_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<claim::Model, AppError> {
-    let select = claim::Entity::find_by_id(id);
-    let select = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        select.lock_exclusive()
-    } else {
-        select
-    };
-    select
+    super::for_update(db, claim::Entity::find_by_id(id))
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(ENTITY, id))
