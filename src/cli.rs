@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use crate::domain::{Actor, Role};
 use crate::interchange::ndjson;
 use crate::service::keys;
-use crate::startup::Application;
+use crate::startup::{self, Application};
 use crate::{db, demo, graphql, telemetry};
 
 /// claimtrack: track what was claimed in the news, by whom, where, and what checkers found.
@@ -158,14 +158,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { database } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
-            db::migrate(&connection).await?;
+            startup::prepare_database(&connection).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Demo { database } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
-            db::migrate(&connection).await?;
+            startup::prepare_database(&connection).await?;
             let summary = demo::load(&connection).await?;
             print(&format!(
                 "demo loaded: article {} ({} records created, {} already present)\n",
@@ -180,7 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
-            db::migrate(&connection).await?;
+            startup::prepare_database(&connection).await?;
             run_import(&connection, file, *extract).await
         }
         Command::Extract { file } => {
@@ -196,7 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export { database } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
-            db::migrate(&connection).await?;
+            startup::prepare_database(&connection).await?;
             let mut lines = std::pin::pin!(ndjson::export(connection, Actor::system("export")));
             let mut out = std::io::stdout().lock();
             while let Some(line) = lines.next().await {
@@ -207,7 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { command, database } => {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
-            db::migrate(&connection).await?;
+            startup::prepare_database(&connection).await?;
             run_keys(&connection, command).await
         }
         Command::Bench {

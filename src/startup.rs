@@ -25,6 +25,17 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// Applies pending migrations, then the data steps that follow them (keying figures
+/// stored before quantity keys existed).
+pub async fn prepare_database(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    db::migrate(db).await?;
+    let keyed = crate::service::quantities::key_stored_figures(db).await?;
+    if keyed > 0 {
+        tracing::info!(keyed, "quantity claims keyed");
+    }
+    Ok(())
+}
+
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -40,7 +51,7 @@ impl Application {
         install_tls_provider();
         let (connection, statements) = db::connect(&settings.database).await?;
         if settings.database.migrate_on_start {
-            db::migrate(&connection).await?;
+            prepare_database(&connection).await?;
         }
         let background = db::connect_background(&settings.database).await?;
         let hub = Hub::start(background.clone(), &settings.database.url, &settings.live).await?;

@@ -45,6 +45,11 @@ fn default_selection(record: &str) -> &'static str {
              citations { url excerpt stance } }"
         }
         "source" => "{ id kind name aliases url description version createdAt updatedAt }",
+        "quantityConflict" => {
+            "{ id key open detectedAt resolvedAt resolution \
+             first { claimId text sourceId value lower upper unit asOf status verdict } \
+             second { claimId text sourceId value lower upper unit asOf status verdict } }"
+        }
         _ => "{ id url title publishedAt version createdAt updatedAt outlet { id name } }",
     }
 }

@@ -15,6 +15,7 @@ mod m20261126_000009_create_idempotency_keys;
 mod m20261126_000010_create_outbox_events;
 mod m20261126_000011_create_webhooks;
 mod m20261126_000012_create_claim_candidates;
+mod m20261126_000013_create_quantity_conflicts;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_create_outbox_events::Migration),
             Box::new(m20261126_000011_create_webhooks::Migration),
             Box::new(m20261126_000012_create_claim_candidates::Migration),
+            Box::new(m20261126_000013_create_quantity_conflicts::Migration),
         ]
     }
 }

@@ -587,7 +587,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     crate::startup::install_tls_provider();
     let (db, _) = crate::db::connect(&settings.database).await?;
-    crate::db::migrate(&db).await?;
+    crate::startup::prepare_database(&db).await?;
     let backend = db.get_database_backend();
     let existing = db
         .query_one_raw(Statement::from_string(

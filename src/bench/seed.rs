@@ -162,6 +162,8 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                 unit: None,
                 approximate: false,
                 as_of: None,
+                quantity_key: None,
+                quantity_at: None,
                 version: 1,
                 created_at: at,
                 updated_at: at,
@@ -187,6 +189,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                     } else {
                         row.value = Some(value.to_string());
                     }
+                    crate::service::quantities::key_claim(&mut row);
                 }
                 65..85 => row.kind = "event".into(),
                 _ => {}

@@ -4,6 +4,7 @@ pub mod actor;
 pub mod article_url;
 pub mod claim_status;
 pub mod enums;
+pub mod figures;
 pub mod quantity;
 pub mod text;
 pub mod verdict;

@@ -25,6 +25,10 @@ pub struct Model {
     pub unit: Option<String>,
     pub approximate: bool,
     pub as_of: Option<DateTimeUtc>,
+    /// Groups figures about one quantity (see `domain::figures::quantity_key`).
+    pub quantity_key: Option<String>,
+    /// The moment the figure counts from: `as_of`, else when the claim was recorded.
+    pub quantity_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

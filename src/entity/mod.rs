@@ -12,6 +12,7 @@ pub mod idempotency_key;
 pub mod outbox_cursor;
 pub mod outbox_event;
 pub mod principal;
+pub mod quantity_conflict;
 pub mod retraction;
 pub mod source;
 pub mod verification;

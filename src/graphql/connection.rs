@@ -141,6 +141,12 @@ connection_type!(
     "webhook deliveries"
 );
 connection_type!(
+    QuantityConflictConnection,
+    QuantityConflictEdge,
+    views::QuantityConflict,
+    "conflicts between figures"
+);
+connection_type!(
     AuditEventConnection,
     AuditEventEdge,
     views::AuditEvent,

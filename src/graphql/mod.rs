@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod keys;
 mod loaders;
+mod quantity;
 pub mod schema;
 mod source;
 mod subscription;

@@ -7,6 +7,7 @@ use super::candidate::CandidateMutation;
 use super::claim::{ClaimMutation, ClaimQuery};
 use super::error::ErrorCodes;
 use super::keys::{KeyMutation, KeyQuery};
+use super::quantity::QuantityQuery;
 use super::source::{SourceMutation, SourceQuery};
 use super::subscription::SubscriptionRoot;
 use super::verification::{VerificationMutation, VerificationQuery};
@@ -22,6 +23,7 @@ pub struct QueryRoot(
     VerificationQuery,
     KeyQuery,
     WebhookQuery,
+    QuantityQuery,
 );
 
 /// Every mutation.

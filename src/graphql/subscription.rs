@@ -10,7 +10,10 @@ use crate::domain::{ClaimKind, ClaimStatus, Verdict};
 use crate::error::AppError;
 use crate::live::Event;
 use crate::live::socket::Connection;
-use crate::live::watch::{self, ClaimNotice, ClaimWatch, VerificationNotice, VerificationWatch};
+use crate::live::watch::{
+    self, ClaimNotice, ClaimWatch, ConflictNotice, ConflictWatch, VerificationNotice,
+    VerificationWatch,
+};
 use crate::state::AppState;
 use crate::views;
 use async_graphql::ErrorExtensions;
@@ -39,6 +42,16 @@ pub enum VerificationChange {
     Recorded,
     /// A verification was retracted (it shows its retraction).
     Retracted,
+}
+
+/// How a conflict between figures changed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::live::watch::ConflictChange")]
+pub enum ConflictChange {
+    /// Two sources were found giving disjoint figures for the same time.
+    Detected,
+    /// The conflict ended (see its `resolution`).
+    Resolved,
 }
 
 /// Which claim changes to receive; every given filter must hold.
@@ -123,6 +136,33 @@ pub struct VerificationEvent {
     pub actor: String,
     /// When it was recorded or retracted.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// A conflict between figures detected or resolved.
+#[derive(SimpleObject)]
+pub struct QuantityConflictEvent {
+    /// Unique per event; events arrive in commit order.
+    pub event_id: ID,
+    /// What happened.
+    pub change: ConflictChange,
+    /// The conflict as it is now.
+    pub conflict: views::QuantityConflict,
+    /// Whose change made it happen.
+    pub actor: String,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl From<ConflictNotice> for QuantityConflictEvent {
+    fn from(n: ConflictNotice) -> Self {
+        QuantityConflictEvent {
+            event_id: event_id(&n.event),
+            change: n.change.into(),
+            conflict: n.conflict.into(),
+            actor: n.event.actor_name.clone(),
+            occurred_at: n.event.occurred_at,
+        }
+    }
 }
 
 fn event_id(event: &Event) -> ID {
@@ -219,5 +259,16 @@ impl SubscriptionRoot {
             ..Default::default()
         });
         serve(ctx, VerificationWatch::from(filter))
+    }
+
+    /// Conflicts between figures detected or resolved from now on (those about `key`
+    /// only, when given), in commit order, across every instance serving this database.
+    async fn quantity_conflict_changed(
+        &self,
+        ctx: &Context<'_>,
+        key: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<QuantityConflictEvent>>>
+    {
+        serve(ctx, ConflictWatch { key })
     }
 }

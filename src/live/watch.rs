@@ -13,6 +13,7 @@ use super::{Event, Hub, Identity};
 use crate::domain::{Actor, ClaimKind, ClaimStatus, Role, Verdict};
 use crate::entity::{appearance, claim, verification};
 use crate::error::AppError;
+use crate::service::quantities::{self, ConflictView};
 use crate::service::{claims, require, verifications};
 
 /// A filter over events and the records they changed.
@@ -239,6 +240,55 @@ impl Watch for VerificationWatch {
             event: event.clone(),
             change,
             verification,
+        }))
+    }
+}
+
+/// How a conflict between figures changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictChange {
+    Detected,
+    Resolved,
+}
+
+/// Conflicts to watch: all, or those about one quantity key.
+pub struct ConflictWatch {
+    pub key: Option<String>,
+}
+
+/// A conflict event with the conflict as it is now.
+pub struct ConflictNotice {
+    pub event: Event,
+    pub change: ConflictChange,
+    pub conflict: ConflictView,
+}
+
+impl Watch for ConflictWatch {
+    type Notice = ConflictNotice;
+
+    async fn check(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        event: &Event,
+    ) -> Result<Option<ConflictNotice>, AppError> {
+        if event.entity_type != quantities::ENTITY {
+            return Ok(None);
+        }
+        let change = match event.operation.as_str() {
+            "detected" => ConflictChange::Detected,
+            "resolved" => ConflictChange::Resolved,
+            _ => return Ok(None),
+        };
+        let key: Option<String> = attribute(event, "key");
+        if self.key.is_some() && key != self.key {
+            return Ok(None);
+        }
+        let conflict = quantities::get_conflict(db, actor, event.entity_id).await?;
+        Ok(Some(ConflictNotice {
+            event: event.clone(),
+            change,
+            conflict,
         }))
     }
 }

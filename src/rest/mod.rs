@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod interchange;
 pub mod openapi;
 pub mod problem;
+pub mod quantities;
 pub mod sources;
 pub mod verifications;
 pub mod webhooks;
@@ -30,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(articles::scope())
         .service(claims::scope())
         .service(candidates::scope())
+        .service(quantities::quantities_scope())
+        .service(quantities::conflicts_scope())
         .service(verifications::scope())
         .service(webhooks::endpoints_scope())
         .service(webhooks::deliveries_scope())

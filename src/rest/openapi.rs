@@ -5,7 +5,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
-use super::{articles, candidates, claims, interchange, sources, verifications, webhooks};
+use super::{
+    articles, candidates, claims, interchange, quantities, sources, verifications, webhooks,
+};
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
 struct BearerScheme;
@@ -35,6 +37,7 @@ impl Modify for BearerScheme {
         verifications::get_verification, verifications::retract_verification,
         candidates::list_candidates, candidates::extract_claims, candidates::get_candidate,
         candidates::accept_candidate, candidates::dismiss_candidate,
+        quantities::get_quantity, quantities::list_conflicts, quantities::get_conflict,
         interchange::import, interchange::export,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::get_webhook,
         webhooks::update_webhook, webhooks::delete_webhook, webhooks::list_deliveries,
@@ -48,6 +51,7 @@ impl Modify for BearerScheme {
         (name = "claims", description = "Checkable assertions and where they appeared"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
         (name = "candidates", description = "Claims proposed by extraction from article text, until accepted or dismissed"),
+        (name = "quantities", description = "Every figure about one quantity across sources, and the conflicts between them"),
         (name = "interchange", description = "NDJSON bulk import and export"),
         (name = "webhooks", description = "Signed, retried event deliveries to your endpoints (admin)"),
     )

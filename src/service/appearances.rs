@@ -148,8 +148,9 @@ pub async fn add(
     require(actor, Role::Editor)?;
     let valid = input.parse("input")?;
     let txn = begin_write(db).await?;
-    super::claims::find(&txn, claim_id).await?;
+    let claim = super::claims::find(&txn, claim_id).await?;
     let created = insert(&txn, actor, claim_id, valid, "input").await?;
+    outlet_changed(&txn, actor, &claim).await?;
     super::commit(txn).await?;
     Ok(created)
 }
@@ -182,8 +183,23 @@ pub async fn remove(
         },
     )
     .await?;
+    let claim = super::claims::find(&txn, current.claim_id).await?;
+    outlet_changed(&txn, actor, &claim).await?;
     super::commit(txn).await?;
     Ok(current)
+}
+
+/// A figure without a speaker is given by the outlet that carried it, so adding or
+/// removing where it appeared can change who disagrees with whom.
+async fn outlet_changed(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    claim: &crate::entity::claim::Model,
+) -> Result<(), AppError> {
+    if claim.speaker_id.is_none() {
+        super::quantities::reconcile(db, actor, [claim.quantity_key.clone()]).await?;
+    }
+    Ok(())
 }
 
 /// One claim's appearances, oldest first unless the page says otherwise.

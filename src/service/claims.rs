@@ -157,6 +157,7 @@ fn apply_details(model: &mut claim::Model, details: Details) {
     model.unit = q.as_ref().and_then(|q| q.unit.clone());
     model.approximate = q.as_ref().is_some_and(|q| q.approximate);
     model.as_of = q.as_ref().and_then(|q| q.as_of);
+    super::quantities::key_claim(model);
 }
 
 /// The stored form of a claim, for the audit trail.
@@ -262,6 +263,8 @@ pub async fn create(
         unit: None,
         approximate: false,
         as_of: None,
+        quantity_key: None,
+        quantity_at: None,
         version: 1,
         created_at: at,
         updated_at: at,
@@ -294,6 +297,7 @@ pub async fn create(
         )
         .await?;
     }
+    super::quantities::reconcile(&txn, actor, [created.quantity_key.clone()]).await?;
     super::commit(txn).await?;
     Ok(created)
 }
@@ -395,6 +399,12 @@ pub async fn update(
         },
     )
     .await?;
+    super::quantities::reconcile(
+        &txn,
+        actor,
+        [current.quantity_key.clone(), updated.quantity_key.clone()],
+    )
+    .await?;
     super::commit(txn).await?;
     Ok(updated)
 }
@@ -450,6 +460,7 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<claim::Mode
         },
     )
     .await?;
+    super::quantities::reconcile(&txn, actor, [current.quantity_key.clone()]).await?;
     super::commit(txn).await?;
     Ok(current)
 }

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod outbox;
 pub mod pagination;
+pub mod quantities;
 pub mod sources;
 pub mod verifications;
 pub mod webhooks;

@@ -249,7 +249,8 @@ pub async fn retract(
 }
 
 /// A verdict changes its claim too (status, current verdict): subscribers and webhooks
-/// watching claims hear of it as a claim event of the same transaction.
+/// watching claims hear of it as a claim event of the same transaction, and the
+/// conflicts of its figure are brought up to date.
 async fn claim_changed(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -274,7 +275,13 @@ async fn claim_changed(
             audit_event_id: Some(audit_event_id),
         },
     )
-    .await
+    .await?;
+    // A verdict that refutes a figure (or stops refuting it) settles (or reopens) its
+    // conflicts; other verdicts leave them as they are.
+    if super::quantities::refuted(before) != super::quantities::refuted(after) {
+        super::quantities::reconcile(db, actor, [after.quantity_key.clone()]).await?;
+    }
+    Ok(())
 }
 
 /// The latest verification of a claim that has not been retracted.

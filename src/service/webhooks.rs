@@ -57,16 +57,19 @@ pub const EVENT_TYPES: &[&str] = &[
     "article.created",
     "article.updated",
     "article.deleted",
+    "conflict.detected",
+    "conflict.resolved",
 ];
 
 /// The record type an event type is about (`claim.updated` → `claim`); appearance events
-/// are shown through their claim.
+/// are shown through their claim, conflict events through `quantityConflict`.
 pub fn record_of(event_type: &str) -> &str {
     match event_type
         .split_once('.')
         .map_or(event_type, |(record, _)| record)
     {
         "appearance" => "claim",
+        "conflict" => "quantityConflict",
         record => record,
     }
 }

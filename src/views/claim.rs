@@ -39,6 +39,7 @@ pub struct Claim {
 
 /// A figure as the text gave it. Numbers are exact decimals (strings on the wire).
 #[derive(Clone, Debug, Serialize, SimpleObject, utoipa::ToSchema)]
+#[graphql(complex)]
 pub struct Quantity {
     /// Of what ("November 2015 Paris attacks").
     pub subject: Option<String>,
@@ -59,6 +60,9 @@ pub struct Quantity {
     pub approximate: bool,
     /// The moment the figure refers to.
     pub as_of: Option<DateTime<Utc>>,
+    /// Groups the figures about one quantity across articles and sources: normalised
+    /// subject, measure and unit ("paris attacks:death"); null without a subject.
+    pub key: Option<String>,
 }
 
 fn decimal(raw: &Option<String>) -> Option<Decimal> {
@@ -76,6 +80,7 @@ impl From<claim::Model> for Claim {
             unit: m.unit.clone(),
             approximate: m.approximate,
             as_of: m.as_of,
+            key: m.quantity_key.clone(),
         });
         Self {
             id: m.id,

@@ -8,6 +8,7 @@ mod claim;
 mod decimal;
 pub mod inputs;
 mod key;
+mod quantity;
 mod source;
 mod verification;
 mod webhook;
@@ -18,6 +19,7 @@ pub use candidate::{AcceptedCandidate, CandidateFigure, ClaimCandidate, Proposed
 pub use claim::{Appearance, Claim, Quantity};
 pub use decimal::Decimal;
 pub use key::{ApiKey, CreatedApiKey};
+pub use quantity::{FigureSourceRole, QuantityConflict, QuantityFigure, QuantitySeries};
 pub use source::{Source, SpeakerRecord, VerdictCount};
 pub use verification::{Citation, Retraction, Reviewer, Verification};
 pub use webhook::{

@@ -15,6 +15,7 @@ mod http;
 mod interchange;
 mod live;
 mod paging;
+mod quantities;
 mod rest;
 mod schema_sdl;
 mod sources;

@@ -230,8 +230,44 @@ webhook_tests!(
     a_receiver_that_was_down_gets_the_delivery_once_it_is_back with fast_webhooks,
     a_restart_in_the_middle_of_retries_still_delivers_once with fast_webhooks,
     an_endpoint_failing_past_the_retry_window_is_marked_failing with short_window,
-    old_events_and_delivery_logs_are_swept_without_losing_anything with fast_webhooks
+    old_events_and_delivery_logs_are_swept_without_losing_anything with fast_webhooks,
+    a_new_conflict_between_figures_is_delivered with fast_webhooks
 );
+
+async fn a_new_conflict_between_figures_is_delivered(app: &TestApp) {
+    let receiver = Receiver::up().await;
+    register(app, &receiver.url(), &["conflict.detected"], None).await;
+    let mut claims = Vec::new();
+    for (name, value) in [("Paris police", "129"), ("AP-HP hospitals", "127")] {
+        let source = app.create_source("GOVERNMENT", name).await;
+        let claim = app
+            .create_claim(json!({
+                "kind": "QUANTITY", "text": format!("{value} deaths"), "speakerId": source,
+                "quantity": { "subject": "Paris attacks", "measure": "deaths", "value": value,
+                    "asOf": "2015-11-14T10:00:00Z" },
+            }))
+            .await;
+        claims.push(claim["id"].clone());
+    }
+    let received = receiver.wait_for(1).await;
+    let body: Value = serde_json::from_str(&received[0].body).unwrap();
+    assert_eq!(body["type"], "conflict.detected");
+    let data = &body["data"];
+    assert_eq!(
+        (data["key"].as_str(), data["open"].as_bool()),
+        (Some("paris attacks:death"), Some(true))
+    );
+    let mut sides = [
+        data["first"]["claimId"].clone(),
+        data["second"]["claimId"].clone(),
+    ];
+    sides.sort_by_key(|v| v.as_str().map(str::to_owned));
+    claims.sort_by_key(|v| v.as_str().map(str::to_owned));
+    assert_eq!(sides.to_vec(), claims);
+    assert_eq!(data["first"]["status"], "CONFLICT");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 1, "one conflict, one delivery");
+}
 
 async fn deliveries_are_signed_and_shaped_by_the_selection(app: &TestApp) {
     let receiver = Receiver::up().await;
