@@ -13,12 +13,13 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters a table one change at a time.
+        // One column per statement: SQLite alters a table one change at a time. The key is
+        // text: normalising can lengthen a subject (NFKD), so no length bound fits it.
         manager
             .alter_table(
                 Table::alter()
                     .table(Claims::Table)
-                    .add_column(string_len_null(QuantityColumns::QuantityKey, 600))
+                    .add_column(text_null(QuantityColumns::QuantityKey))
                     .to_owned(),
             )
             .await?;
@@ -45,7 +46,7 @@ impl MigrationTrait for Migration {
                     .table(QuantityConflicts::Table)
                     .if_not_exists()
                     .col(uuid(QuantityConflicts::Id).primary_key())
-                    .col(string_len(QuantityConflicts::QuantityKey, 600))
+                    .col(text(QuantityConflicts::QuantityKey))
                     .col(uuid_null(QuantityConflicts::FirstClaimId))
                     .col(uuid_null(QuantityConflicts::SecondClaimId))
                     .col(timestamp_with_time_zone(QuantityConflicts::DetectedAt))

@@ -270,23 +270,35 @@ pub fn assess(figures: &[Figure]) -> Vec<Standing> {
         .collect()
 }
 
+/// At most this many open conflicts are kept per quantity: beyond a few sources a day,
+/// more pairs say nothing new, and recording every pair of a flood of figures would make
+/// each write slower than the last. Figures' statuses stay exact whatever the count.
+pub const MAX_OPEN_CONFLICTS: usize = 100;
+
 /// The conflicts checkers still have to settle: pairs of current figures from different
-/// sources that disagree, neither refuted. Each pair once, the smaller claim id first.
+/// sources that disagree, neither refuted; each pair once, the smaller claim id first,
+/// in order, at most `MAX_OPEN_CONFLICTS`.
 pub fn open_conflicts(figures: &[Figure]) -> Vec<(Uuid, Uuid)> {
-    let mut pairs: Vec<(Uuid, Uuid)> = assess(figures)
+    let Some(latest) = figures.iter().map(|f| f.at).max() else {
+        return Vec::new();
+    };
+    let cutoff = latest - conflict_window();
+    let mut open: Vec<&Figure> = figures
         .iter()
-        .zip(figures)
-        .filter(|(_, f)| !f.refuted)
-        .flat_map(|(standing, f)| {
-            standing
-                .conflicts_with
-                .iter()
-                .filter(|other| figures.iter().any(|g| g.claim_id == **other && !g.refuted))
-                .map(move |other| (f.claim_id.min(*other), f.claim_id.max(*other)))
-        })
+        .filter(|f| f.at > cutoff && !f.refuted)
         .collect();
-    pairs.sort();
-    pairs.dedup();
+    open.sort_by_key(|f| f.claim_id);
+    let mut pairs = Vec::new();
+    for (i, f) in open.iter().enumerate() {
+        for g in &open[i + 1..] {
+            if f.other_source(g) && f.interval.disjoint(&g.interval) {
+                pairs.push((f.claim_id, g.claim_id));
+                if pairs.len() == MAX_OPEN_CONFLICTS {
+                    return pairs;
+                }
+            }
+        }
+    }
     pairs
 }
 
@@ -431,5 +443,17 @@ mod tests {
         assert!(standings[0].best, "the refuted later figure does not stand");
         assert_eq!(standings[1].status, FigureStatus::Conflict);
         assert!(open_conflicts(&figures).is_empty());
+    }
+
+    #[test]
+    fn a_flood_of_disagreeing_figures_keeps_a_bounded_number_of_conflicts() {
+        let figures: Vec<Figure> = (0..40)
+            .map(|n| figure(n, n, exactly(100 + n as i64), day(14, 9)))
+            .collect();
+        let pairs = open_conflicts(&figures);
+        assert_eq!(pairs.len(), MAX_OPEN_CONFLICTS);
+        assert!(pairs.windows(2).all(|w| w[0] < w[1]), "ordered, each once");
+        let standings = assess(&figures);
+        assert!(standings.iter().all(|s| s.conflicts_with.len() == 39));
     }
 }

@@ -26,6 +26,7 @@ pub struct Model {
     pub approximate: bool,
     pub as_of: Option<DateTimeUtc>,
     /// Groups figures about one quantity (see `domain::figures::quantity_key`).
+    #[sea_orm(column_type = "Text", nullable)]
     pub quantity_key: Option<String>,
     /// The moment the figure counts from: `as_of`, else when the claim was recorded.
     pub quantity_at: Option<DateTimeUtc>,

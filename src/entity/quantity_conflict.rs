@@ -7,6 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[sea_orm(column_type = "Text")]
     pub quantity_key: String,
     /// The smaller claim id of the pair; null once that claim is deleted.
     pub first_claim_id: Option<Uuid>,

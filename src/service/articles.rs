@@ -246,6 +246,10 @@ pub async fn update(
         },
     )
     .await?;
+    if updated.outlet_id != current.outlet_id {
+        let keys = super::quantities::keys_carried_by(&txn, id).await?;
+        super::quantities::reconcile(&txn, actor, keys).await?;
+    }
     super::commit(txn).await?;
     Ok(updated)
 }
@@ -255,6 +259,8 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<article::Mo
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;
+    // Read before the delete takes the article's appearances with it.
+    let carried = super::quantities::keys_carried_by(&txn, id).await?;
     article::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -269,6 +275,7 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<article::Mo
         },
     )
     .await?;
+    super::quantities::reconcile(&txn, actor, carried).await?;
     super::commit(txn).await?;
     Ok(current)
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -24,7 +24,7 @@ use crate::domain::figures::{
     self, ConflictResolution, Figure, Interval, Standing, conflict_window, quantity_key,
 };
 use crate::domain::{Actor, ClaimKind, ClaimStatus, Role, Verdict};
-use crate::entity::{claim, quantity_conflict as conflict};
+use crate::entity::{appearance, claim, quantity_conflict as conflict};
 use crate::error::AppError;
 
 /// The outbox's record type for conflicts (events `conflict.detected`, `conflict.resolved`).
@@ -383,6 +383,29 @@ pub(crate) async fn reconcile(
     Ok(())
 }
 
+/// The keys of the speakerless figures an article carries: their source is its outlet,
+/// so changing the outlet or deleting the article can change who disagrees with whom.
+pub(crate) async fn keys_carried_by(
+    db: &impl ConnectionTrait,
+    article_id: Uuid,
+) -> Result<Vec<Option<String>>, AppError> {
+    let carried = sea_orm::sea_query::Query::select()
+        .column(appearance::Column::ClaimId)
+        .from(appearance::Entity)
+        .and_where(appearance::Column::ArticleId.eq(article_id))
+        .to_owned();
+    Ok(claim::Entity::find()
+        .select_only()
+        .column(claim::Column::QuantityKey)
+        .distinct()
+        .filter(claim::Column::SpeakerId.is_null())
+        .filter(claim::Column::QuantityKey.is_not_null())
+        .filter(claim::Column::Id.in_subquery(carried))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Serialises writers of one key until the transaction ends, so that two figures
 /// committed at once still see each other. SQLite has one writer at a time already.
 async fn lock_key(db: &impl ConnectionTrait, key: &str) -> Result<(), AppError> {
@@ -524,34 +547,50 @@ async fn announce(
 }
 
 /// Keys the quantity claims stored before keys existed (or whose key was cleared for
-/// re-keying), then reconciles their keys. Runs after migrations; cheap when all are keyed.
-pub async fn key_stored_figures(db: &impl super::Db) -> Result<usize, AppError> {
-    let unkeyed = claim::Entity::find()
-        .filter(claim::Column::Kind.eq(ClaimKind::Quantity.as_str()))
-        .filter(claim::Column::QuantityKey.is_null())
-        .filter(claim::Column::Subject.is_not_null())
-        .filter(claim::Column::Measure.is_not_null())
+/// re-keying), then reconciles their keys. Runs after migrations: one statement per
+/// distinct subject, measure and unit; one cheap query when all are keyed.
+pub async fn key_stored_figures(db: &impl super::Db) -> Result<u64, AppError> {
+    use claim::Column as C;
+    let groups: Vec<(String, String, Option<String>)> = claim::Entity::find()
+        .filter(C::Kind.eq(ClaimKind::Quantity.as_str()))
+        .filter(C::QuantityKey.is_null())
+        .filter(C::Subject.is_not_null())
+        .filter(C::Measure.is_not_null())
+        .select_only()
+        .columns([C::Subject, C::Measure, C::Unit])
+        .distinct()
+        .into_tuple()
         .all(db)
         .await?;
-    if unkeyed.is_empty() {
+    if groups.is_empty() {
         return Ok(0);
     }
     let txn = super::begin_write(db).await?;
     let mut keys = BTreeSet::new();
     let mut keyed = 0;
-    for mut model in unkeyed {
-        key_claim(&mut model);
-        let Some(key) = model.quantity_key.clone() else {
+    for (subject, measure, unit) in groups {
+        let Some(key) = quantity_key(Some(&subject), Some(&measure), unit.as_deref()) else {
             continue;
         };
-        claim::Entity::update_many()
-            .col_expr(claim::Column::QuantityKey, Expr::value(key.clone()))
-            .col_expr(claim::Column::QuantityAt, Expr::value(model.quantity_at))
-            .filter(claim::Column::Id.eq(model.id))
+        let unit = match unit {
+            Some(unit) => C::Unit.eq(unit),
+            None => C::Unit.is_null(),
+        };
+        keyed += claim::Entity::update_many()
+            .col_expr(C::QuantityKey, Expr::value(key.clone()))
+            .col_expr(
+                C::QuantityAt,
+                Func::coalesce([Expr::col(C::AsOf), Expr::col(C::CreatedAt)]).into(),
+            )
+            .filter(C::Kind.eq(ClaimKind::Quantity.as_str()))
+            .filter(C::QuantityKey.is_null())
+            .filter(C::Subject.eq(subject))
+            .filter(C::Measure.eq(measure))
+            .filter(unit)
             .exec(&txn)
-            .await?;
+            .await?
+            .rows_affected;
         keys.insert(key);
-        keyed += 1;
     }
     let actor = Actor::system("quantity keys");
     reconcile(&txn, &actor, keys.into_iter().map(Some)).await?;

@@ -248,6 +248,15 @@ both_backends! {
         assert_eq!((f["sourceRole"].as_str(), f["source"]["name"].as_str()), (Some("OUTLET"), Some("Reuters")));
         assert_eq!(f["status"], "CONFLICT");
         assert_eq!(conflicts(app, json!(null)).await["totalCount"], 1);
+
+        // The second story turns out to be Reuters' too: one source, no conflict.
+        app.gql_ok(
+            "mutation($id: UUID!, $input: UpdateArticleInput!) { updateArticle(id: $id, expectedVersion: 1, input: $input) { id } }",
+            json!({ "id": second, "input": { "outletId": reuters } }),
+        ).await;
+        assert_eq!(conflicts(app, json!(null)).await["totalCount"], 0);
+        let resolved = conflicts(app, json!({ "open": false })).await;
+        assert_eq!(resolved["nodes"][0]["resolution"], "REVISED");
     }
 
     async fn a_quantity_is_named_by_key_or_by_subject_and_measure_and_bad_names_are_refused(app: TestApp) {
