@@ -89,6 +89,8 @@ pub struct AuthSettings {
     pub anonymous_reads: bool,
     /// On a database without a usable admin key, `serve` creates one and prints it once.
     pub bootstrap_admin_key: bool,
+    /// How long an accepted API key is remembered (0: never).
+    pub key_cache_secs: u64,
     pub jwt: JwtSettings,
 }
 

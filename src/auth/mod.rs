@@ -5,9 +5,12 @@ pub mod extract;
 pub mod jwt;
 pub mod middleware;
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -21,6 +24,7 @@ use jwt::JwtVerifier;
 /// Resolves credentials and applies the rate limit; shared by every worker.
 pub struct Authenticator {
     db: DatabaseConnection,
+    accepted: KeyCache,
     jwt: Option<JwtVerifier>,
     anonymous_reads: bool,
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
@@ -71,6 +75,7 @@ impl Authenticator {
             .transpose()?;
         Ok(Self {
             db,
+            accepted: KeyCache::new(Duration::from_secs(auth.key_cache_secs)),
             jwt,
             anonymous_reads: auth.anonymous_reads,
             limiter,
@@ -93,8 +98,17 @@ impl Authenticator {
             Credentials::Bearer(token) => token,
         };
         if token.starts_with(keys::KEY_PREFIX) {
+            let digest = keys::digest(token);
+            if let Some(actor) = self.accepted.get(&digest) {
+                return actor;
+            }
+            // Read before the lookup: a change committed during it makes the entry stale.
+            let epoch = keys::epoch();
             match keys::authenticate(&self.db, token).await {
-                Ok(Ok(actor)) => actor,
+                Ok(Ok(accepted)) => {
+                    self.accepted.put(digest, &accepted, epoch);
+                    accepted.actor
+                }
                 Ok(Err(refusal)) => {
                     let reason = match &refusal {
                         KeyRefusal::Malformed => "malformed API key".to_owned(),
@@ -145,5 +159,62 @@ impl Authenticator {
 
     pub fn trust_forwarded_for(&self) -> bool {
         self.trust_forwarded_for
+    }
+}
+
+/// Accepted API keys by digest, each remembered until its time is up, its key expires,
+/// or any key changes (`keys::epoch`). Refusals are never remembered.
+struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Remembered>>,
+}
+
+struct Remembered {
+    actor: Actor,
+    until: Instant,
+    expires_at: Option<DateTime<Utc>>,
+    epoch: u64,
+}
+
+/// Bounds memory: past this many keys the cache starts over.
+const MAX_REMEMBERED_KEYS: usize = 10_000;
+
+impl KeyCache {
+    fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::default(),
+        }
+    }
+
+    fn get(&self, digest: &str) -> Option<Actor> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = entries.get(digest)?;
+        let fresh = entry.until > Instant::now()
+            && entry.epoch == keys::epoch()
+            && entry.expires_at.is_none_or(|expiry| expiry > Utc::now());
+        fresh.then(|| entry.actor.clone())
+    }
+
+    fn put(&self, digest: String, accepted: &keys::Accepted, epoch: u64) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= MAX_REMEMBERED_KEYS {
+            entries.clear();
+        }
+        entries.insert(
+            digest,
+            Remembered {
+                actor: accepted.actor.clone(),
+                until: Instant::now() + self.ttl,
+                expires_at: accepted.expires_at,
+                epoch,
+            },
+        );
     }
 }

@@ -101,6 +101,10 @@ impl Relay {
             let full = events.len() == BATCH as usize;
             for event in events {
                 self.position = Position::from(&event);
+                if event.entity_type == "api_key" {
+                    // Before subscribers re-check their credentials on this event.
+                    crate::service::keys::keys_changed();
+                }
                 // No subscriber at the moment is fine: nobody missed anything.
                 let _ = self.sender.send(Arc::new(event));
             }

@@ -2,6 +2,8 @@
 //! authentication by the secret's digest. Only a SHA-256 digest is stored: the secret
 //! carries 256 random bits, so a slow password hash would add nothing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
@@ -48,6 +50,20 @@ pub enum KeyRefusal {
     Unknown,
     Revoked { key_id: String },
     Expired { key_id: String },
+}
+
+/// Bumped whenever any key may have changed (revoked here, or any `api_key` event read
+/// from the outbox), so remembered authentications made before it are looked up again.
+static KEYS_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// The current key epoch.
+pub fn epoch() -> u64 {
+    KEYS_EPOCH.load(Ordering::Acquire)
+}
+
+/// Marks every remembered authentication stale.
+pub fn keys_changed() {
+    KEYS_EPOCH.fetch_add(1, Ordering::AcqRel);
 }
 
 /// The digest stored for a secret.
@@ -201,6 +217,7 @@ pub async fn revoke(db: &impl Db, actor: &Actor, id: &str) -> Result<KeyRecord, 
     )
     .await?;
     super::commit(txn).await?;
+    keys_changed();
     let role = principal
         .as_ref()
         .map(role_of)
@@ -209,12 +226,18 @@ pub async fn revoke(db: &impl Db, actor: &Actor, id: &str) -> Result<KeyRecord, 
     Ok(KeyRecord { key, role })
 }
 
-/// Resolves a presented secret to its principal. Revoked and expired keys are refused
-/// at once: there is no cache between a revocation and the next request.
+/// A key accepted: who it acts for, and until when.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub actor: Actor,
+    pub expires_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Resolves a presented secret to its principal. Revoked and expired keys are refused.
 pub async fn authenticate(
     db: &impl Db,
     secret: &str,
-) -> Result<Result<Actor, KeyRefusal>, AppError> {
+) -> Result<Result<Accepted, KeyRefusal>, AppError> {
     if !secret.starts_with(KEY_PREFIX) || secret.len() > 200 {
         return Ok(Err(KeyRefusal::Malformed));
     }
@@ -246,11 +269,10 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
-    Ok(Ok(Actor::principal(
-        principal.id,
-        &principal.name,
-        role_of(&principal)?,
-    )))
+    Ok(Ok(Accepted {
+        actor: Actor::principal(principal.id, &principal.name, role_of(&principal)?),
+        expires_at: key.expires_at,
+    }))
 }
 
 /// On a database with no usable admin key, creates one (first start). Returns it so the

@@ -250,6 +250,47 @@ both_backends! {
         assert!(key["revokedAt"].is_string() && key["lastUsedAt"].is_string(), "{key}");
     }
 
+    async fn a_key_revoked_here_stops_working_on_another_instance_that_remembered_it(app: TestApp) {
+        // The other process remembers accepted keys for ten minutes and (on PostgreSQL)
+        // polls the outbox once a minute: only the revocation's outbox event, brought by
+        // NOTIFY (or SQLite's poll), can make it forget the key in time.
+        let poll = match app.state.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "60000",
+            _ => "200",
+        };
+        let (other, _process) = app
+            .separate_process(&[
+                ("CLAIMTRACK_AUTH__KEY_CACHE_SECS", "600"),
+                ("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", poll),
+            ])
+            .await;
+        let created = app.gql_ok("mutation { createApiKey(input: { name: \"remembered\", role: VIEWER }) { secret key { id } } }", json!({})).await;
+        let bearer = format!("Bearer {}", created["createApiKey"]["secret"].as_str().unwrap());
+        let ask = || async {
+            reqwest::Client::new()
+                .post(format!("{other}/graphql"))
+                .header("authorization", &bearer)
+                .json(&json!({ "query": "{ claims { totalCount } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        };
+        assert_eq!(ask().await["data"]["claims"]["totalCount"], 0, "accepted, and remembered");
+        app.gql_ok("mutation($id: UUID!) { revokeApiKey(id: $id) { revokedAt } }", json!({ "id": created["createApiKey"]["key"]["id"] })).await;
+        let mut refused = false;
+        for _ in 0..100 {
+            if ask().await["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(refused, "the other instance still accepts the revoked key");
+    }
+
     async fn a_refused_field_does_not_take_the_rest_of_the_response_with_it(app: TestApp) {
         app.create_claim(json!({ "kind": "OTHER", "text": "visible" })).await;
         let (_, response) = app
