@@ -4,6 +4,7 @@
 mod article;
 mod candidate;
 mod claim;
+mod compiled;
 mod connection;
 mod context;
 mod error;
@@ -25,6 +26,7 @@ use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_actix_web::GraphQLBatchRequest;
 
 use crate::domain::Actor;
+use crate::service;
 use crate::state::AppState;
 pub use schema::{AppSchema, sdl};
 
@@ -100,8 +102,25 @@ pub async fn graphql_post(
     request: GraphQLBatchRequest,
 ) -> HttpResponse {
     let actor = request_actor(&http);
+    let mut learn = None;
     let batch = match request.into_inner() {
-        BatchRequest::Single(single) => BatchRequest::Single(prepare(&http, &state, actor, single)),
+        BatchRequest::Single(single) => {
+            if state.settings.graphql.compiled_queries && service::feed::supported(&state.db) {
+                match compiled::lookup(&single.query) {
+                    compiled::Known::Compiled(plan) => {
+                        if let Some(body) = compiled::execute(&state, &actor, &plan, &single).await
+                        {
+                            return HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(body);
+                        }
+                    }
+                    compiled::Known::Unseen => learn = Some(single.query.clone()),
+                    compiled::Known::NotCompilable => {}
+                }
+            }
+            BatchRequest::Single(prepare(&http, &state, actor, single))
+        }
         BatchRequest::Batch(requests) => {
             let limit = state.settings.graphql.max_batch_size;
             if requests.len() > limit {
@@ -122,7 +141,14 @@ pub async fn graphql_post(
     // One after another, in order: a batch may mix reads and writes, and each must see
     // what the ones before it wrote (the library would run them concurrently).
     let response = match batch {
-        BatchRequest::Single(request) => BatchResponse::Single(schema.execute(request).await),
+        BatchRequest::Single(request) => {
+            let response = schema.execute(request).await;
+            // Only a text that ran without any error is known to be a valid document.
+            if let Some(query) = learn.filter(|_| response.errors.is_empty()) {
+                compiled::learn(&query, state.page_limits());
+            }
+            BatchResponse::Single(response)
+        }
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {

@@ -519,7 +519,7 @@ pub fn contains_pattern(text: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
-fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
+pub(crate) fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
     let mut select = claim::Entity::find();
     if let Some(statuses) = &filter.status {
         select = select.filter(claim::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));

@@ -6,6 +6,7 @@ pub mod articles;
 pub mod audit;
 pub mod candidates;
 pub mod claims;
+pub mod feed;
 pub mod idempotency;
 pub mod keys;
 pub mod outbox;

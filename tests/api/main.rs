@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bench;
 mod claims;
+mod compiled;
 mod demo;
 mod extraction;
 mod http;

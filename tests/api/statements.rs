@@ -17,19 +17,24 @@ pub const DASHBOARD: &str = "query Dashboard($first: Int!) {
   }
 }";
 
-/// Statements the dashboard query itself ran: the request's total minus what a trivial
-/// request costs (authenticating the key).
-async fn statements_for(app: &TestApp, first: usize) -> (u64, usize) {
+/// Statements the dashboard query itself ran, the first time its text is seen (through
+/// the resolvers) and the next time (compiled into one statement, on PostgreSQL): the
+/// request's total minus what a trivial request costs.
+async fn statements_for(app: &TestApp, first: usize) -> (u64, u64, usize) {
     let before = app.statements();
     app.gql_ok("{ __typename }", json!({})).await;
     let overhead = app.statements() - before;
-    let before = app.statements();
-    let data = app.gql_ok(DASHBOARD, json!({ "first": first })).await;
-    let statements = app.statements() - before - overhead;
-    (
-        statements,
-        data["claims"]["edges"].as_array().unwrap().len(),
-    )
+    // A text of its own per page size, so that each is new to the server.
+    let query = format!("{DASHBOARD} # first {first}");
+    let mut counts = Vec::new();
+    let mut length = 0;
+    for _ in 0..2 {
+        let before = app.statements();
+        let data = app.gql_ok(&query, json!({ "first": first })).await;
+        counts.push(app.statements() - before - overhead);
+        length = data["claims"]["edges"].as_array().unwrap().len();
+    }
+    (counts[0], counts[1], length)
 }
 
 both_backends! {
@@ -60,11 +65,17 @@ both_backends! {
             }
         }
 
-        let (small, small_len) = statements_for(app, 5).await;
-        let (large, large_len) = statements_for(app, 50).await;
+        let (small, small_compiled, small_len) = statements_for(app, 5).await;
+        let (large, large_compiled, large_len) = statements_for(app, 50).await;
         assert_eq!((small_len, large_len), (5, 50));
         assert_eq!(small, large, "statement count grows with the page size");
         assert!(large <= 3, "the dashboard query ran {large} statements");
+        assert_eq!(small_compiled, large_compiled);
+        let compiled = match app.state.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => 1,
+            _ => large,
+        };
+        assert_eq!(large_compiled, compiled, "the compiled dashboard ran {large_compiled} statements");
 
         // The latest three really are the latest three.
         let data = app.gql_ok(DASHBOARD, json!({ "first": 50 })).await;
