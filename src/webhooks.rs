@@ -26,6 +26,8 @@ use crate::service::outbox;
 use crate::service::webhooks::{self, Due, Outcome, RetryPolicy, Shaper, TargetPolicy, record_of};
 use crate::state::AppState;
 
+/// How long a commit's wake-up waits for more commits to dispatch them together.
+const COALESCE_COMMITS: Duration = Duration::from_millis(20);
 /// Events turned into deliveries per transaction.
 const DISPATCH_BATCH: u32 = 100;
 const USER_AGENT: &str = concat!("claimtrack-webhooks/", env!("CARGO_PKG_VERSION"));
@@ -304,7 +306,11 @@ impl Engine {
             self.dispatch().await;
             self.deliver().await;
             tokio::select! {
-                _ = commits.changed() => {}
+                _ = commits.changed() => {
+                    // Under a stream of writes, one pass takes the commits of a short
+                    // while together instead of a dispatch transaction per commit.
+                    tokio::time::sleep(COALESCE_COMMITS).await;
+                }
                 _ = tokio::time::sleep(self.poll) => {}
             }
         }

@@ -44,7 +44,7 @@ pub struct Plan {
     alias: String,
     arguments: Vec<(Name, Value)>,
     parts: Vec<(String, Part)>,
-    node: Fields<ClaimField>,
+    node: feed::Shape,
 }
 
 #[derive(Debug, PartialEq)]
@@ -420,7 +420,7 @@ fn compile(document: &ExecutableDocument, limits: PageLimits) -> Option<Plan> {
         alias: alias.clone(),
         arguments,
         parts,
-        node: node.unwrap_or_default(),
+        node: feed::Shape::new(&node.unwrap_or_default()),
     })
 }
 

@@ -60,6 +60,9 @@ impl Hub {
     }
 }
 
+/// How long a commit's wake-up waits for more commits to read them together.
+const COALESCE_COMMITS: Duration = Duration::from_millis(5);
+
 struct Relay {
     db: DatabaseConnection,
     position: Position,
@@ -78,7 +81,12 @@ impl Relay {
                 return;
             }
             tokio::select! {
-                _ = commits.changed() => tracing::trace!("outbox: woken by a commit here"),
+                _ = commits.changed() => {
+                    // Under a stream of writes, one read takes the commits of a few
+                    // milliseconds together instead of a read per commit.
+                    tokio::time::sleep(COALESCE_COMMITS).await;
+                    tracing::trace!("outbox: woken by a commit here");
+                }
                 _ = self.notifications.next() => tracing::trace!("outbox: woken by NOTIFY"),
                 _ = tokio::time::sleep(self.poll) => tracing::trace!("outbox: poll"),
             }
