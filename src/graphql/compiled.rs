@@ -28,8 +28,10 @@ use crate::service::feed::{
 use crate::service::pagination::{ListOrder, PageLimits};
 use crate::state::AppState;
 
-/// Plans by query text; `None`: that text is not a compilable claims query.
-type Plans = HashMap<String, Option<Arc<Plan>>>;
+/// Plans by page-size limits (nested lists take their default size from them, and one
+/// process may serve several configurations, as tests do) and query text; `None`: that
+/// text is not a compilable claims query.
+type Plans = HashMap<(u32, u32), HashMap<String, Option<Arc<Plan>>>>;
 
 static PLANS: LazyLock<Mutex<Plans>> = LazyLock::new(Mutex::default);
 
@@ -76,9 +78,12 @@ pub enum Known {
     Unseen,
 }
 
-pub fn lookup(query: &str) -> Known {
+pub fn lookup(query: &str, limits: PageLimits) -> Known {
     let plans = PLANS.lock().unwrap_or_else(PoisonError::into_inner);
-    match plans.get(query) {
+    match plans
+        .get(&(limits.default_size, limits.max_size))
+        .and_then(|texts| texts.get(query))
+    {
         Some(Some(plan)) => Known::Compiled(plan.clone()),
         Some(None) => Known::NotCompilable,
         None => Known::Unseen,
@@ -92,10 +97,13 @@ pub fn learn(query: &str, limits: PageLimits) {
         .and_then(|document| compile(&document, limits))
         .map(Arc::new);
     let mut plans = PLANS.lock().unwrap_or_else(PoisonError::into_inner);
-    if plans.len() >= MAX_PLANS {
-        plans.clear();
+    let texts = plans
+        .entry((limits.default_size, limits.max_size))
+        .or_default();
+    if texts.len() >= MAX_PLANS {
+        texts.clear();
     }
-    plans.insert(query.to_owned(), plan);
+    texts.insert(query.to_owned(), plan);
 }
 
 /// A field without directives: the only kind compiled.

@@ -106,7 +106,7 @@ pub async fn graphql_post(
     let batch = match request.into_inner() {
         BatchRequest::Single(single) => {
             if state.settings.graphql.compiled_queries && service::feed::supported(&state.db) {
-                match compiled::lookup(&single.query) {
+                match compiled::lookup(&single.query, state.page_limits()) {
                     compiled::Known::Compiled(plan) => {
                         if let Some(body) = compiled::execute(&state, &actor, &plan, &single).await
                         {

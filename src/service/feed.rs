@@ -359,7 +359,6 @@ pub async fn claims_page(
         inner.sql,
         page.first + 1,
     );
-    eprintln!("FEEDSQL {sql}");
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
