@@ -1,7 +1,7 @@
 //! Compiled claims queries: a query whose only root field is `claims`, selecting the
 //! dashboard's kind of fields (claim values, quantity, speaker, first appearances with
 //! articles and outlets, latest verifications, cursors and page info), is answered by
-//! one statement that builds the JSON in PostgreSQL (`service::feed`), without a
+//! one statement that builds the JSON in the database (`service::feed`), without a
 //! resolver per field. Anything else, and anything that fails, goes the normal way.
 //!
 //! A query text is compiled only after it has been executed the normal way without any
@@ -476,8 +476,8 @@ fn text(value: &str) -> String {
     serde_json::Value::String(value.to_owned()).to_string()
 }
 
-/// Answers `plan` with `variables` as `actor`: the response body, or `None` to take the
-/// normal path (unsupported database, variables that do not parse, any error).
+/// Answers `plan` with the request's variables as `actor`: the response body, or `None`
+/// to take the normal path (variables that do not parse, any error).
 pub async fn execute(
     state: &AppState,
     actor: &Actor,

@@ -26,7 +26,6 @@ use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_actix_web::GraphQLBatchRequest;
 
 use crate::domain::Actor;
-use crate::service;
 use crate::state::AppState;
 pub use schema::{AppSchema, sdl};
 
@@ -105,7 +104,7 @@ pub async fn graphql_post(
     let mut learn = None;
     let batch = match request.into_inner() {
         BatchRequest::Single(single) => {
-            if state.settings.graphql.compiled_queries && service::feed::supported(&state.db) {
+            if state.settings.graphql.compiled_queries {
                 match compiled::lookup(&single.query, state.page_limits()) {
                     compiled::Known::Compiled(plan) => {
                         if let Some(body) = compiled::execute(&state, &actor, &plan, &single).await

@@ -1,4 +1,4 @@
-//! A page of claims as JSON built by PostgreSQL in one statement: the claims with their
+//! A page of claims as JSON built by the database in one statement: the claims with their
 //! speakers, quantities, first appearances (with articles and outlets) and latest
 //! verifications, shaped as the caller asks. This is how the dashboard's question is
 //! answered without a statement per relation or a resolver per field; the values are
@@ -26,6 +26,10 @@ pub enum Form {
     /// A timestamp, written as `to_rfc3339` does: seconds, then 3 or 6 sub-second digits
     /// only when there are any, and `+00:00`.
     Time,
+    /// A UUID, written in its hyphenated form.
+    Id,
+    /// A boolean.
+    Flag,
 }
 
 /// Names a stored column and how it is written.
@@ -50,8 +54,8 @@ macro_rules! attributes {
 attributes! {
     /// A claim's own values.
     ClaimAttr {
-        Id => ("id", Plain), Kind => ("kind", Enum), Text => ("text", Plain),
-        SpeakerId => ("speaker_id", Plain), Status => ("status", Enum),
+        Id => ("id", Id), Kind => ("kind", Enum), Text => ("text", Plain),
+        SpeakerId => ("speaker_id", Id), Status => ("status", Enum),
         CurrentVerdict => ("current_verdict", Enum), Quote => ("quote", Plain),
         Setting => ("setting", Plain), Version => ("version", Plain),
         CreatedAt => ("created_at", Time), UpdatedAt => ("updated_at", Time),
@@ -63,14 +67,14 @@ attributes! {
     QuantityAttr {
         Subject => ("subject", Plain), Measure => ("measure", Plain), Value => ("value", Plain),
         Lower => ("lower_bound", Plain), Upper => ("upper_bound", Plain), Unit => ("unit", Plain),
-        Approximate => ("approximate", Plain), AsOf => ("as_of", Time), Key => ("quantity_key", Plain),
+        Approximate => ("approximate", Flag), AsOf => ("as_of", Time), Key => ("quantity_key", Plain),
     }
 }
 
 attributes! {
     /// A source's values (speakers, outlets).
     SourceAttr {
-        Id => ("id", Plain), Kind => ("kind", Enum), Name => ("name", Plain),
+        Id => ("id", Id), Kind => ("kind", Enum), Name => ("name", Plain),
         Description => ("description", Plain), Url => ("url", Plain), Version => ("version", Plain),
         CreatedAt => ("created_at", Time), UpdatedAt => ("updated_at", Time),
     }
@@ -79,7 +83,7 @@ attributes! {
 attributes! {
     /// An appearance's own values.
     AppearanceAttr {
-        Id => ("id", Plain), ClaimId => ("claim_id", Plain), ArticleId => ("article_id", Plain),
+        Id => ("id", Id), ClaimId => ("claim_id", Id), ArticleId => ("article_id", Id),
         Excerpt => ("excerpt", Plain), SpanStart => ("span_start", Plain),
         SpanEnd => ("span_end", Plain), CreatedAt => ("created_at", Time),
     }
@@ -88,8 +92,8 @@ attributes! {
 attributes! {
     /// An article's values (the body is left out: dashboards do not ship it).
     ArticleAttr {
-        Id => ("id", Plain), Url => ("url", Plain), Title => ("title", Plain),
-        OutletId => ("outlet_id", Plain), PublishedAt => ("published_at", Time),
+        Id => ("id", Id), Url => ("url", Plain), Title => ("title", Plain),
+        OutletId => ("outlet_id", Id), PublishedAt => ("published_at", Time),
         Language => ("language", Plain), Version => ("version", Plain),
         CreatedAt => ("created_at", Time), UpdatedAt => ("updated_at", Time),
     }
@@ -98,9 +102,9 @@ attributes! {
 attributes! {
     /// A verification's values.
     VerificationAttr {
-        Id => ("id", Plain), ClaimId => ("claim_id", Plain), Verdict => ("verdict", Enum),
+        Id => ("id", Id), ClaimId => ("claim_id", Id), Verdict => ("verdict", Enum),
         Rating => ("rating", Plain), Summary => ("summary", Plain),
-        ReviewerId => ("reviewer_id", Plain), ReviewerName => ("reviewer_name", Plain),
+        ReviewerId => ("reviewer_id", Id), ReviewerName => ("reviewer_name", Plain),
         CreatedAt => ("created_at", Time),
     }
 }
@@ -155,133 +159,193 @@ fn literal(name: &str) -> String {
     format!("'{}'", name.replace('\'', "''"))
 }
 
-fn render(expr: &str, form: Form) -> String {
-    match form {
-        Form::Plain => expr.to_owned(),
-        Form::Enum => format!("upper({expr})"),
-        Form::Time => format!(
-            "(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || \
-             CASE WHEN extract(microseconds FROM {expr})::bigint % 1000000 = 0 THEN '' \
-             WHEN extract(microseconds FROM {expr})::bigint % 1000 = 0 THEN '.' || to_char({expr}, 'MS') \
-             ELSE '.' || to_char({expr}, 'US') END || '+00:00')"
-        ),
+/// The SQL of one database's JSON functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+/// A member's value: a scalar, or JSON (an object or array) to be nested as such.
+enum Member {
+    Scalar(String),
+    Json(String),
+}
+
+impl Dialect {
+    fn render(self, expr: &str, form: Form) -> String {
+        match (self, form) {
+            (_, Form::Enum) => format!("upper({expr})"),
+            (Dialect::Postgres, Form::Time) => format!(
+                "(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || \
+                 CASE WHEN extract(microseconds FROM {expr})::bigint % 1000000 = 0 THEN '' \
+                 WHEN extract(microseconds FROM {expr})::bigint % 1000 = 0 THEN '.' || to_char({expr}, 'MS') \
+                 ELSE '.' || to_char({expr}, 'US') END || '+00:00')"
+            ),
+            // SQLite stores times as the API writes them (RFC 3339, `+00:00`).
+            (Dialect::Postgres, Form::Plain | Form::Id | Form::Flag)
+            | (Dialect::Sqlite, Form::Plain | Form::Time) => expr.to_owned(),
+            // SQLite stores ids as 16-byte blobs.
+            (Dialect::Sqlite, Form::Id) => format!(
+                "CASE WHEN {expr} IS NULL THEN NULL ELSE lower(substr(hex({expr}), 1, 8) || '-' || \
+                 substr(hex({expr}), 9, 4) || '-' || substr(hex({expr}), 13, 4) || '-' || \
+                 substr(hex({expr}), 17, 4) || '-' || substr(hex({expr}), 21)) END"
+            ),
+            // SQLite stores booleans as 0 and 1.
+            (Dialect::Sqlite, Form::Flag) => {
+                format!("json(CASE WHEN {expr} THEN 'true' ELSE 'false' END)")
+            }
+        }
     }
-}
 
-fn attr<A: Attribute>(alias: &str, attribute: A) -> String {
-    let (column, form) = attribute.column();
-    render(&format!("{alias}.{column}"), form)
-}
+    fn attr<A: Attribute>(self, alias: &str, attribute: A) -> Member {
+        let (column, form) = attribute.column();
+        Member::Scalar(self.render(&format!("{alias}.{column}"), form))
+    }
 
-fn object(members: Vec<(String, String)>) -> String {
-    let members: Vec<String> = members
-        .into_iter()
-        .map(|(name, value)| format!("{}, {value}", literal(&name)))
-        .collect();
-    format!("json_build_object({})", members.join(", "))
-}
+    fn object(self, members: Vec<(String, Member)>) -> String {
+        let members: Vec<String> = members
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match (self, value) {
+                    (_, Member::Scalar(value)) | (Dialect::Postgres, Member::Json(value)) => value,
+                    // SQLite nests JSON only when it is marked as such.
+                    (Dialect::Sqlite, Member::Json(value)) => format!("json({value})"),
+                };
+                format!("{}, {value}", literal(&name))
+            })
+            .collect();
+        match self {
+            Dialect::Postgres => format!("json_build_object({})", members.join(", ")),
+            Dialect::Sqlite => format!("json_object({})", members.join(", ")),
+        }
+    }
 
-/// `object` of `fields`, or null when the row at `alias` is missing.
-fn row_object<A: Attribute>(alias: &str, present: &str, fields: &Fields<A>) -> String {
-    let members = fields
-        .iter()
-        .map(|(name, a)| (name.clone(), attr(alias, *a)))
-        .collect();
-    format!(
-        "CASE WHEN {present} IS NULL THEN NULL ELSE {} END",
-        object(members)
-    )
-}
+    /// `object` of `fields`, or null when the row at `alias` is missing.
+    fn row_object<A: Attribute>(self, alias: &str, present: &str, fields: &Fields<A>) -> Member {
+        let members = fields
+            .iter()
+            .map(|(name, a)| (name.clone(), self.attr(alias, *a)))
+            .collect();
+        Member::Json(format!(
+            "CASE WHEN {present} IS NULL THEN NULL ELSE {} END",
+            self.object(members)
+        ))
+    }
 
-/// A connection object over `rows` (a derived table), each row written by `node`,
-/// aggregated in `order`: `{ nodes: [...] }` and/or `{ edges: [{ node }] }`.
-fn list<F>(list: &List<F>, rows: &str, order: &str, node: impl Fn(&Fields<F>) -> String) -> String {
-    let members = list
-        .parts
-        .iter()
-        .map(|(name, part)| {
-            let element = match part {
-                ListPart::Nodes(fields) => node(fields),
-                ListPart::Edges(node_name, fields) => {
-                    object(vec![(node_name.clone(), node(fields))])
-                }
-            };
-            let aggregate = format!(
+    /// The JSON array of `element` over `rows`, in `order`.
+    fn array(self, element: &str, rows: &str, order: &str) -> String {
+        match self {
+            Dialect::Postgres => format!(
                 "(SELECT coalesce(json_agg({element} ORDER BY {order}), '[]'::json) FROM {rows})"
-            );
-            (name.clone(), aggregate)
-        })
-        .collect();
-    object(members)
-}
+            ),
+            // An ordered derived table: SQLite aggregates rows in the order they come.
+            Dialect::Sqlite => format!(
+                "(SELECT json_group_array(json(e)) FROM (SELECT {element} AS e FROM {rows} ORDER BY {order}))"
+            ),
+        }
+    }
 
-fn appearance_object(fields: &Fields<AppearanceField>) -> String {
-    let members = fields
-        .iter()
-        .map(|(name, field)| {
-            let value = match field {
-                AppearanceField::Attr(a) => attr("ap", *a),
-                AppearanceField::Article(article) => object(
-                    article
-                        .iter()
-                        .map(|(name, field)| {
-                            let value = match field {
-                                ArticleField::Attr(a) => attr("a", *a),
-                                ArticleField::Outlet(outlet) => row_object("o", "o.id", outlet),
-                            };
-                            (name.clone(), value)
-                        })
-                        .collect(),
-                ),
-            };
-            (name.clone(), value)
-        })
-        .collect();
-    object(members)
-}
+    /// A connection object over `rows` (a derived table), each row written by `node`,
+    /// in `order`: `{ nodes: [...] }` and/or `{ edges: [{ node }] }`.
+    fn list<F>(
+        self,
+        list: &List<F>,
+        rows: &str,
+        order: &str,
+        node: impl Fn(&Fields<F>) -> String,
+    ) -> Member {
+        let members = list
+            .parts
+            .iter()
+            .map(|(name, part)| {
+                let element = match part {
+                    ListPart::Nodes(fields) => node(fields),
+                    ListPart::Edges(node_name, fields) => {
+                        self.object(vec![(node_name.clone(), Member::Json(node(fields)))])
+                    }
+                };
+                (
+                    name.clone(),
+                    Member::Json(self.array(&element, rows, order)),
+                )
+            })
+            .collect();
+        Member::Json(self.object(members))
+    }
 
-fn claim_object(fields: &Fields<ClaimField>) -> String {
-    let members = fields
-        .iter()
-        .map(|(name, field)| {
-            let value = match field {
-                ClaimField::Attr(a) => attr("c", *a),
-                ClaimField::Quantity(q) => row_object("c", "c.measure", q),
-                ClaimField::Speaker(s) => row_object("s", "s.id", s),
-                ClaimField::Appearances(l) => list(
-                    l,
-                    &format!(
-                        "(SELECT * FROM appearances x WHERE x.claim_id = c.id \
-                         ORDER BY x.created_at, x.id LIMIT {}) ap \
-                         JOIN articles a ON a.id = ap.article_id \
-                         LEFT JOIN sources o ON o.id = a.outlet_id",
-                        l.first
-                    ),
-                    "ap.created_at, ap.id",
-                    appearance_object,
-                ),
-                ClaimField::Verifications(l) => list(
-                    l,
-                    &format!(
-                        "(SELECT * FROM verifications x WHERE x.claim_id = c.id \
-                         ORDER BY x.created_at DESC, x.id DESC LIMIT {}) v",
-                        l.first
-                    ),
-                    "v.created_at DESC, v.id DESC",
-                    |fields| {
-                        object(
-                            fields
+    fn appearance_object(self, fields: &Fields<AppearanceField>) -> String {
+        let members = fields
+            .iter()
+            .map(|(name, field)| {
+                let value = match field {
+                    AppearanceField::Attr(a) => self.attr("ap", *a),
+                    AppearanceField::Article(article) => Member::Json(
+                        self.object(
+                            article
                                 .iter()
-                                .map(|(name, a)| (name.clone(), attr("v", *a)))
+                                .map(|(name, field)| {
+                                    let value = match field {
+                                        ArticleField::Attr(a) => self.attr("a", *a),
+                                        ArticleField::Outlet(outlet) => {
+                                            self.row_object("o", "o.id", outlet)
+                                        }
+                                    };
+                                    (name.clone(), value)
+                                })
                                 .collect(),
-                        )
-                    },
-                ),
-            };
-            (name.clone(), value)
-        })
-        .collect();
-    object(members)
+                        ),
+                    ),
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        self.object(members)
+    }
+
+    fn claim_object(self, fields: &Fields<ClaimField>) -> String {
+        let members = fields
+            .iter()
+            .map(|(name, field)| {
+                let value = match field {
+                    ClaimField::Attr(a) => self.attr("c", *a),
+                    ClaimField::Quantity(q) => self.row_object("c", "c.measure", q),
+                    ClaimField::Speaker(s) => self.row_object("s", "s.id", s),
+                    ClaimField::Appearances(l) => self.list(
+                        l,
+                        &format!(
+                            "(SELECT * FROM appearances x WHERE x.claim_id = c.id \
+                             ORDER BY x.created_at, x.id LIMIT {}) ap \
+                             JOIN articles a ON a.id = ap.article_id \
+                             LEFT JOIN sources o ON o.id = a.outlet_id",
+                            l.first
+                        ),
+                        "ap.created_at, ap.id",
+                        |fields| self.appearance_object(fields),
+                    ),
+                    ClaimField::Verifications(l) => self.list(
+                        l,
+                        &format!(
+                            "(SELECT * FROM verifications x WHERE x.claim_id = c.id \
+                             ORDER BY x.created_at DESC, x.id DESC LIMIT {}) v",
+                            l.first
+                        ),
+                        "v.created_at DESC, v.id DESC",
+                        |fields| {
+                            self.object(
+                                fields
+                                    .iter()
+                                    .map(|(name, a)| (name.clone(), self.attr("v", *a)))
+                                    .collect(),
+                            )
+                        },
+                    ),
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        self.object(members)
+    }
 }
 
 /// One claim of the page: its JSON node and its sort key.
@@ -292,22 +356,19 @@ pub struct Node {
     pub id: Uuid,
 }
 
-/// Whether this database builds the JSON itself (PostgreSQL).
-pub fn supported(db: &impl ConnectionTrait) -> bool {
-    db.get_database_backend() == DbBackend::Postgres
-}
-
 /// What each claim of a page is written as, with its SQL built once.
 #[derive(Clone, Debug)]
 pub struct Shape {
-    object: String,
+    postgres: String,
+    sqlite: String,
     speaker_join: bool,
 }
 
 impl Shape {
     pub fn new(fields: &Fields<ClaimField>) -> Self {
         Self {
-            object: claim_object(fields),
+            postgres: Dialect::Postgres.claim_object(fields),
+            sqlite: Dialect::Sqlite.claim_object(fields),
             speaker_join: fields
                 .iter()
                 .any(|(_, f)| matches!(f, ClaimField::Speaker(_))),
@@ -325,11 +386,11 @@ pub async fn claims_page(
     shape: &Shape,
 ) -> Result<Page<Node>, AppError> {
     require(actor, Role::Viewer)?;
-    if !supported(db) {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "claims as JSON need PostgreSQL"
-        )));
-    }
+    let backend = db.get_database_backend();
+    let (object, text) = match backend {
+        DbBackend::Postgres => (&shape.postgres, "::text"),
+        _ => (&shape.sqlite, ""),
+    };
     let time = match page.order.field {
         SortField::CreatedAt => claim::Column::CreatedAt,
         SortField::UpdatedAt => claim::Column::UpdatedAt,
@@ -346,22 +407,21 @@ pub async fn claims_page(
     }
     // The limit is written into the text, not bound: under generic plans a bound limit is
     // planned as a tenth of the table, and the planner then sorts every claim.
-    let inner = keyset(filtered(filter), time, claim::Column::Id, page).build(DbBackend::Postgres);
+    let inner = keyset(filtered(filter), time, claim::Column::Id, page).build(backend);
     let speaker_join = if shape.speaker_join {
         "LEFT JOIN sources s ON s.id = c.speaker_id"
     } else {
         ""
     };
     let sql = format!(
-        "SELECT ({})::text AS node, c.{time_name} AS at, c.id AS id FROM ({} LIMIT {}) c \
+        "SELECT ({object}){text} AS node, c.{time_name} AS at, c.id AS id FROM ({} LIMIT {}) c \
          {speaker_join} ORDER BY c.{time_name} {direction}, c.id {direction}",
-        shape.object,
         inner.sql,
         page.first + 1,
     );
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
+            backend,
             sql,
             inner.values.map(|v| v.0).unwrap_or_default(),
         ))

@@ -54,6 +54,43 @@ macro_rules! both_backends {
     };
 }
 
+/// As `both_backends!`, with settings changed by `$configure` (a `fn(&mut Settings)`).
+#[macro_export]
+macro_rules! both_backends_with {
+    ($configure:expr; $(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: &$crate::helpers::TestApp) $body
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $configure).await.unwrap();
+                    run(&app).await;
+                    app.finish().await;
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $configure).await else {
+                        return;
+                    };
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}
+
+/// Settings for tests that count statements: accepted keys are remembered for the
+/// whole test, so authentication costs none of the counted statements.
+pub fn counting(settings: &mut claimtrack::config::Settings) {
+    settings.auth.key_cache_secs = 3600;
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
