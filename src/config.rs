@@ -187,8 +187,8 @@ pub struct GraphqlSettings {
     pub max_complexity: usize,
     /// Most requests in one batched POST (a JSON array).
     pub max_batch_size: usize,
-    /// Answer dashboard-shaped `claims` queries with one JSON-building statement
-    /// (PostgreSQL); off: every query goes through the resolvers.
+    /// Answer dashboard-shaped `claims` queries with one JSON-building statement; off:
+    /// every query goes through the resolvers.
     pub compiled_queries: bool,
     pub graphiql: bool,
     pub graphiql_cdn: String,
