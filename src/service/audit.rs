@@ -4,6 +4,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::batch::Batch;
 use super::outbox;
 use super::pagination::{Page, PageRequest, fetch_page};
 use super::require;
@@ -30,21 +31,38 @@ pub async fn record(
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<Uuid, AppError> {
+    let (id, event, published) = rows(actor, change);
+    outbox::publish(db, actor, published).await?;
+    audit_event::Entity::insert(event)
+        .exec_without_returning(db)
+        .await?;
+    Ok(id)
+}
+
+/// Adds `change` by `actor`, and its outbox event, to a write sent as one batch.
+/// Returns the audit event's id.
+pub(crate) fn stage(batch: &mut Batch, actor: &Actor, change: Change<'_>) -> Uuid {
+    let (id, event, published) = rows(actor, change);
+    // The outbox row last, so that a write's outbox rows can go in as one INSERT.
+    batch.insert(&event);
+    outbox::stage(batch, actor, published);
+    id
+}
+
+/// The audit event of `change` and the outbox event that announces it.
+fn rows<'a>(
+    actor: &Actor,
+    change: Change<'a>,
+) -> (Uuid, audit_event::ActiveModel, outbox::Event<'a>) {
     let id = Uuid::now_v7();
-    let operation = past_tense(change.operation, &change.changes);
-    outbox::publish(
-        db,
-        actor,
-        outbox::Event {
-            entity_type: change.entity_type,
-            entity_id: change.entity_id,
-            claim_id: change.claim_id,
-            operation,
-            state: change.state,
-            audit_event_id: Some(id),
-        },
-    )
-    .await?;
+    let published = outbox::Event {
+        entity_type: change.entity_type,
+        entity_id: change.entity_id,
+        claim_id: change.claim_id,
+        operation: past_tense(change.operation, &change.changes),
+        state: change.state,
+        audit_event_id: Some(id),
+    };
     let event = audit_event::ActiveModel {
         id: Set(id),
         occurred_at: Set(super::now()),
@@ -56,10 +74,7 @@ pub async fn record(
         operation: Set(change.operation.to_owned()),
         changes: Set(change.changes),
     };
-    audit_event::Entity::insert(event)
-        .exec_without_returning(db)
-        .await?;
-    Ok(id)
+    (id, event, published)
 }
 
 /// The outbox's name for an audited operation. An update that moves a status is a

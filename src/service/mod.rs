@@ -4,6 +4,7 @@
 pub mod appearances;
 pub mod articles;
 pub mod audit;
+mod batch;
 pub mod candidates;
 pub mod claims;
 pub mod feed;

@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, S
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::batch::Batch;
 use crate::domain::Actor;
 use crate::entity::outbox_event;
 use crate::error::AppError;
@@ -33,7 +34,19 @@ pub async fn publish(
     actor: &Actor,
     event: Event<'_>,
 ) -> Result<(), AppError> {
-    let row = outbox_event::ActiveModel {
+    outbox_event::Entity::insert(row(actor, event))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds `event` by `actor` to a write sent as one batch.
+pub(crate) fn stage(batch: &mut Batch, actor: &Actor, event: Event<'_>) {
+    batch.insert(&row(actor, event));
+}
+
+fn row(actor: &Actor, event: Event<'_>) -> outbox_event::ActiveModel {
+    outbox_event::ActiveModel {
         seq: NotSet,
         tx: NotSet,
         occurred_at: Set(super::now()),
@@ -45,11 +58,7 @@ pub async fn publish(
         actor_name: Set(actor.name.clone()),
         state: Set(event.state),
         audit_event_id: Set(event.audit_event_id),
-    };
-    outbox_event::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    }
 }
 
 /// A position in the outbox: events are read in `(tx, seq)` order.
@@ -130,7 +139,8 @@ pub async fn head(db: &impl ConnectionTrait) -> Result<Position, AppError> {
 }
 
 /// Bumped after every commit in this process, so that its outbox readers look at once
-/// (other processes learn of commits through PostgreSQL's NOTIFY, or by polling). One
+/// (other processes learn of commits through the NOTIFY this one sends after them, or by
+/// polling). One
 /// process may hold several applications (tests): a wake-up that finds nothing costs
 /// one indexed query.
 static COMMITS: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::Sender::new(0));

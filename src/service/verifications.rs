@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Change};
+use super::batch::Batch;
 use super::outbox;
 use super::pagination::{Direction, Page, PageRequest, fetch_page, top_n_per_parent};
 use super::{Db, begin_write, now, require};
@@ -102,17 +103,9 @@ pub async fn record(
         return Err(AppError::Validation(errors));
     };
 
-    let txn = begin_write(db).await?;
-    let current = super::claims::find_for_update(&txn, claim_id).await?;
-    let status = super::claims::status_of(&current)?;
-    if status == ClaimStatus::Archived {
-        return Err(AppError::Conflict(format!(
-            "claim {claim_id} is archived; unarchived claims only can be verified"
-        )));
-    }
     for (i, citation) in citations.iter().enumerate() {
         if let Some(source) = citation.source_id
-            && super::sources::find(&txn, source).await.is_err()
+            && super::sources::find(db, source).await.is_err()
         {
             return Err(AppError::invalid(
                 format!("input.citations.{i}.sourceId"),
@@ -120,43 +113,90 @@ pub async fn record(
             ));
         }
     }
+    // Planned from a plain read and written as one batch guarded by the claim's version:
+    // a writer that lost the race to another one plans again from what that one left.
+    for _ in 0..MAX_ATTEMPTS {
+        let current = super::claims::find(db, claim_id).await?;
+        let (planned, batch) = plan_record(actor, &current, &input, &summary, &citations)?;
+        let written = if planned.reconciles {
+            let txn = begin_write(db).await?;
+            let written = batch.apply(&txn).await?;
+            if written {
+                super::quantities::reconcile(&txn, actor, [current.quantity_key.clone()]).await?;
+                super::commit(txn).await?;
+            }
+            written
+        } else {
+            batch.apply(db).await?
+        };
+        if written {
+            return Ok(planned.recorded);
+        }
+    }
+    Err(AppError::StaleVersion(format!(
+        "claim {claim_id} kept changing while the verification was recorded; try again"
+    )))
+}
+
+/// How many times a write planned from a read is tried again when the claim changed
+/// between the read and the write (other checkers recording on it at the same moment).
+const MAX_ATTEMPTS: usize = 10;
+
+/// A verification as it will be written.
+struct PlannedRecord {
+    recorded: Recorded,
+    /// Whether the verdict settles or reopens the conflicts of the claim's figure.
+    reconciles: bool,
+}
+
+/// The rows recording a verification of `current` writes: the verification and its
+/// citations, the claim reviewed with the verdict as its current one, the audit event
+/// and the outbox events. An archived claim is not reviewed any more: CONFLICT.
+fn plan_record(
+    actor: &Actor,
+    current: &claim::Model,
+    input: &NewVerification,
+    summary: &BoundedText,
+    citations: &[ValidCitation],
+) -> Result<(PlannedRecord, Batch), AppError> {
+    if super::claims::status_of(current)? == ClaimStatus::Archived {
+        return Err(AppError::Conflict(format!(
+            "claim {} is archived; unarchived claims only can be verified",
+            current.id
+        )));
+    }
     let origin = input.origin.as_ref();
-    let created = verification::ActiveModel {
-        id: Set(origin.map_or_else(Uuid::now_v7, |o| o.id)),
-        claim_id: Set(claim_id),
-        verdict: Set(input.verdict.as_str().to_owned()),
-        rating: Set(input.verdict.rating().map(i16::from)),
-        summary: Set(summary.into_inner()),
+    let created = verification::Model {
+        id: origin.map_or_else(Uuid::now_v7, |o| o.id),
+        claim_id: current.id,
+        verdict: input.verdict.as_str().to_owned(),
+        rating: input.verdict.rating().map(i16::from),
+        summary: String::from(summary.as_ref()),
         // An imported verification keeps its original reviewer's name; the importer is
         // recorded in the audit event.
-        reviewer_id: Set(if origin.is_some() {
+        reviewer_id: if origin.is_some() {
             None
         } else {
             actor.principal_id
-        }),
-        reviewer_name: Set(origin
+        },
+        reviewer_name: origin
             .and_then(|o| o.by.clone())
-            .unwrap_or(actor.name.clone())),
-        created_at: Set(origin.map_or_else(now, |o| o.at)),
-    }
-    .insert(&txn)
-    .await?;
-    let mut stored = Vec::with_capacity(citations.len());
-    for (position, c) in citations.into_iter().enumerate() {
-        stored.push(
-            citation::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                verification_id: Set(created.id),
-                position: Set(position as i16),
-                url: Set(c.url),
-                source_id: Set(c.source_id),
-                excerpt: Set(c.excerpt),
-                stance: Set(c.stance.as_str().to_owned()),
-            }
-            .insert(&txn)
-            .await?,
-        );
-    }
+            .unwrap_or(actor.name.clone()),
+        created_at: origin.map_or_else(now, |o| o.at),
+    };
+    let stored: Vec<citation::Model> = citations
+        .iter()
+        .enumerate()
+        .map(|(position, c)| citation::Model {
+            id: Uuid::now_v7(),
+            verification_id: created.id,
+            position: position as i16,
+            url: c.url.clone(),
+            source_id: c.source_id,
+            excerpt: c.excerpt.clone(),
+            stance: c.stance.as_str().to_owned(),
+        })
+        .collect();
     let updated = claim::Model {
         status: ClaimStatus::Reviewed.as_str().to_owned(),
         current_verdict: Some(created.verdict.clone()),
@@ -164,26 +204,46 @@ pub async fn record(
         updated_at: now(),
         ..current.clone()
     };
-    super::claims::save(&txn, &updated, current.version).await?;
-    let audit_id = audit::record(&txn, actor, Change {
-        entity_type: ENTITY,
-        entity_id: created.id,
-        claim_id: Some(claim_id),
-        state: Some(json!({ "verdict": created.verdict })),
-        operation: "record",
-        changes: json!({
-            "verdict": created.verdict, "rating": created.rating, "summary": created.summary,
-            "citations": stored.len(),
-            "claim": audit::diff(&super::claims::snapshot(&current), &super::claims::snapshot(&updated)),
-        }),
-    })
-    .await?;
-    claim_changed(&txn, actor, &current, &updated, audit_id).await?;
-    super::commit(txn).await?;
-    Ok(Recorded {
-        verification: created,
-        citations: stored,
-    })
+    let mut batch = Batch::update(
+        &claim::ActiveModel {
+            status: Set(updated.status.clone()),
+            current_verdict: Set(updated.current_verdict.clone()),
+            version: Set(updated.version),
+            updated_at: Set(updated.updated_at),
+            ..Default::default()
+        },
+        current.id,
+        current.version,
+    );
+    batch.insert(&verification::ActiveModel::from(created.clone()));
+    for c in &stored {
+        batch.insert(&citation::ActiveModel::from(c.clone()));
+    }
+    let audit_id = audit::stage(
+        &mut batch,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: created.id,
+            claim_id: Some(current.id),
+            state: Some(json!({ "verdict": created.verdict })),
+            operation: "record",
+            changes: json!({
+                "verdict": created.verdict, "rating": created.rating, "summary": created.summary,
+                "citations": stored.len(),
+                "claim": audit::diff(&super::claims::snapshot(current), &super::claims::snapshot(&updated)),
+            }),
+        },
+    );
+    outbox::stage(&mut batch, actor, claim_event(current, &updated, audit_id));
+    let planned = PlannedRecord {
+        reconciles: reconciles(current, &updated),
+        recorded: Recorded {
+            verification: created,
+            citations: stored,
+        },
+    };
+    Ok((planned, batch))
 }
 
 /// Retracts a verification: a retraction record is added and the claim's current verdict
@@ -243,45 +303,40 @@ pub async fn retract(
         }),
     })
     .await?;
-    claim_changed(&txn, actor, &current, &updated, audit_id).await?;
+    outbox::publish(&txn, actor, claim_event(&current, &updated, audit_id)).await?;
+    if reconciles(&current, &updated) {
+        super::quantities::reconcile(&txn, actor, [updated.quantity_key.clone()]).await?;
+    }
     super::commit(txn).await?;
     Ok(created)
 }
 
 /// A verdict changes its claim too (status, current verdict): subscribers and webhooks
-/// watching claims hear of it as a claim event of the same transaction, and the
-/// conflicts of its figure are brought up to date.
-async fn claim_changed(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+/// watching claims hear of it as a claim event of the same transaction.
+fn claim_event<'a>(
     before: &claim::Model,
     after: &claim::Model,
     audit_event_id: Uuid,
-) -> Result<(), AppError> {
-    let operation = if before.status == after.status {
-        "updated"
-    } else {
-        "status_changed"
-    };
-    outbox::publish(
-        db,
-        actor,
-        outbox::Event {
-            entity_type: super::claims::ENTITY,
-            entity_id: after.id,
-            claim_id: Some(after.id),
-            state: Some(super::claims::event_state(after)),
-            operation,
-            audit_event_id: Some(audit_event_id),
+) -> outbox::Event<'a> {
+    outbox::Event {
+        entity_type: super::claims::ENTITY,
+        entity_id: after.id,
+        claim_id: Some(after.id),
+        state: Some(super::claims::event_state(after)),
+        operation: if before.status == after.status {
+            "updated"
+        } else {
+            "status_changed"
         },
-    )
-    .await?;
-    // A verdict that refutes a figure (or stops refuting it) settles (or reopens) its
-    // conflicts; other verdicts leave them as they are.
-    if super::quantities::refuted(before) != super::quantities::refuted(after) {
-        super::quantities::reconcile(db, actor, [after.quantity_key.clone()]).await?;
+        audit_event_id: Some(audit_event_id),
     }
-    Ok(())
+}
+
+/// A verdict that refutes a figure (or stops refuting it) settles (or reopens) its
+/// conflicts; other verdicts, and claims without a figure, leave them as they are.
+fn reconciles(before: &claim::Model, after: &claim::Model) -> bool {
+    after.quantity_key.is_some()
+        && super::quantities::refuted(before) != super::quantities::refuted(after)
 }
 
 /// The latest verification of a claim that has not been retracted.

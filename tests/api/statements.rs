@@ -83,3 +83,31 @@ both_backends_with! { crate::helpers::counting;
         }
     }
 }
+
+both_backends_with! { crate::helpers::counting;
+    async fn recording_a_verification_reads_the_claim_and_writes_once(app: TestApp) {
+        let claim = id(&app.create_claim(json!({ "kind": "OTHER", "text": "a claim to check" })).await["id"]);
+        app.record_verification(claim, "MIXED").await;
+        let before = app.statements();
+        app.gql_ok("{ __typename }", json!({})).await;
+        let overhead = app.statements() - before;
+        let before = app.statements();
+        let recorded = app.record_verification(claim, "TRUE").await;
+        let ran = app.statements() - before - overhead;
+        // PostgreSQL: the claim's read, then one statement for the claim's update, the
+        // verification, its audit event and both outbox events. SQLite: the same rows
+        // one statement each (the two outbox events in one).
+        let expected = match app.state.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => 2,
+            _ => 5,
+        };
+        assert_eq!(ran, expected, "statements for one verification");
+        let data = app.gql_ok("query($id: UUID!) { claim(id: $id) { status currentVerdict verifications { edges { node { id verdict } } } } }", json!({ "id": claim })).await;
+        assert_eq!(data["claim"]["status"], "REVIEWED");
+        assert_eq!(data["claim"]["currentVerdict"], "TRUE");
+        assert_eq!(data["claim"]["verifications"]["edges"][0]["node"]["id"], recorded["id"]);
+        let trail = app.gql_ok("query($id: UUID!) { claim(id: $id) { auditTrail { edges { node { operation entityType } } } } }", json!({ "id": claim })).await;
+        let operations: Vec<_> = trail["claim"]["auditTrail"]["edges"].as_array().unwrap().iter().map(|e| format!("{}.{}", e["node"]["entityType"].as_str().unwrap(), e["node"]["operation"].as_str().unwrap())).collect();
+        assert_eq!(operations, ["claim.create", "verification.record", "verification.record"]);
+    }
+}
