@@ -167,6 +167,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (connection, _) = db::connect(&settings.database).await?;
             startup::prepare_database(&connection).await?;
             let summary = demo::load(&connection).await?;
+            crate::live::announce(&connection).await?;
             print(&format!(
                 "demo loaded: article {} ({} records created, {} already present)\n",
                 summary.article_id, summary.created, summary.existing
@@ -181,7 +182,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
             startup::prepare_database(&connection).await?;
-            run_import(&connection, file, *extract).await
+            run_import(&connection, file, *extract).await?;
+            crate::live::announce(&connection).await?;
+            Ok(())
         }
         Command::Extract { file } => {
             let body = if file == std::path::Path::new("-") {
@@ -208,7 +211,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = cli.settings(database.database_url.as_deref(), None)?;
             let (connection, _) = db::connect(&settings.database).await?;
             startup::prepare_database(&connection).await?;
-            run_keys(&connection, command).await
+            run_keys(&connection, command).await?;
+            crate::live::announce(&connection).await?;
+            Ok(())
         }
         Command::Bench {
             database,

@@ -16,6 +16,7 @@ mod m20261126_000010_create_outbox_events;
 mod m20261126_000011_create_webhooks;
 mod m20261126_000012_create_claim_candidates;
 mod m20261126_000013_create_quantity_conflicts;
+mod m20261126_000014_outbox_notify_from_the_application;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_create_webhooks::Migration),
             Box::new(m20261126_000012_create_claim_candidates::Migration),
             Box::new(m20261126_000013_create_quantity_conflicts::Migration),
+            Box::new(m20261126_000014_outbox_notify_from_the_application::Migration),
         ]
     }
 }

@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ConnAcquireErr, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement};
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
+    Statement,
+};
 use tokio::sync::{Mutex, broadcast};
 
 use crate::auth::{Authenticator, Credentials};
@@ -20,7 +23,8 @@ use crate::domain::Actor;
 use crate::entity::outbox_event;
 use crate::service::outbox::{self, Position};
 
-/// The PostgreSQL channel the outbox trigger notifies (payload: the schema).
+/// The PostgreSQL channel instances notify after committing outbox events (payload: the
+/// schema).
 const CHANNEL: &str = "claimtrack_outbox";
 /// Events read from the outbox per query.
 const BATCH: u32 = 256;
@@ -43,6 +47,9 @@ impl Hub {
         let (sender, _) = broadcast::channel(settings.subscriber_buffer.max(1));
         let start = outbox::head(&db).await?;
         let notifications = Notifications::listen(&db, database_url).await?;
+        if let Notifications::Postgres { .. } = notifications {
+            actix_web::rt::spawn(announce_commits(db.clone()));
+        }
         let relay = Relay {
             db,
             position: start,
@@ -121,6 +128,38 @@ impl Relay {
             }
         }
     }
+}
+
+/// Tells other instances about this process's commits: one NOTIFY after the commits of
+/// a few milliseconds. (Notifying inside every writing transaction, as a trigger would,
+/// makes PostgreSQL take the notification queue's lock through each commit, one at a
+/// time.) Runs until the application's database pool is closed.
+async fn announce_commits(db: DatabaseConnection) {
+    let mut commits = outbox::commits();
+    while commits.changed().await.is_ok() {
+        tokio::time::sleep(COALESCE_COMMITS).await;
+        commits.borrow_and_update();
+        match announce(&db).await {
+            Ok(()) => {}
+            Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)) => return,
+            Err(error) => tracing::warn!(%error, "notifying other instances failed"),
+        }
+    }
+}
+
+/// Notifies the instances following this database's outbox that there is something
+/// committed to read (nothing to do on SQLite). Processes that write without following
+/// the outbox (command-line imports, key revocations) call it when done.
+pub async fn announce(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, current_schema()::text)",
+            [CHANNEL.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 #[derive(PartialEq, Eq)]

@@ -251,43 +251,14 @@ both_backends! {
     }
 
     async fn a_key_revoked_here_stops_working_on_another_instance_that_remembered_it(app: TestApp) {
-        // The other process remembers accepted keys for ten minutes and (on PostgreSQL)
-        // polls the outbox once a minute: only the revocation's outbox event, brought by
-        // NOTIFY (or SQLite's poll), can make it forget the key in time.
-        let poll = match app.state.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => "60000",
-            _ => "200",
-        };
-        let (other, _process) = app
-            .separate_process(&[
-                ("CLAIMTRACK_AUTH__KEY_CACHE_SECS", "600"),
-                ("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", poll),
-            ])
-            .await;
+        // Only the revocation's outbox event, brought by NOTIFY (or SQLite's poll), can
+        // make the other instance forget the key in time.
+        let (other, _process) = remembering_instance(app).await;
         let created = app.gql_ok("mutation { createApiKey(input: { name: \"remembered\", role: VIEWER }) { secret key { id } } }", json!({})).await;
         let bearer = format!("Bearer {}", created["createApiKey"]["secret"].as_str().unwrap());
-        let ask = || async {
-            reqwest::Client::new()
-                .post(format!("{other}/graphql"))
-                .header("authorization", &bearer)
-                .json(&json!({ "query": "{ claims { totalCount } }" }))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        };
-        assert_eq!(ask().await["data"]["claims"]["totalCount"], 0, "accepted, and remembered");
+        assert_eq!(count_claims(&other, &bearer).await["data"]["claims"]["totalCount"], 0, "accepted, and remembered");
         app.gql_ok("mutation($id: UUID!) { revokeApiKey(id: $id) { revokedAt } }", json!({ "id": created["createApiKey"]["key"]["id"] })).await;
-        let mut refused = false;
-        for _ in 0..100 {
-            if ask().await["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
-                refused = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        let refused = refused_within_ten_seconds(&other, &bearer).await;
         assert!(refused, "the other instance still accepts the revoked key");
     }
 
@@ -558,4 +529,73 @@ async fn es256_tokens_from_the_identity_provider_are_verified_with_its_public_ke
 #[actix_web::test]
 async fn es256_tokens_from_the_identity_provider_are_verified_with_its_public_key_postgres() {
     es256_tokens(Backend::Postgres).await;
+}
+
+/// This instance reads the outbox for webhooks once a minute only: a dispatch finding
+/// the revocation would otherwise wake its readers, and their NOTIFY the other instance.
+fn slow_dispatch(settings: &mut claimtrack::config::Settings) {
+    settings.webhooks.poll_interval_ms = 60_000;
+}
+
+crate::both_backends_with! {
+    slow_dispatch;
+
+    async fn a_key_revoked_from_the_command_line_stops_working_on_a_running_instance(app: TestApp) {
+        // Only the notification the command sends when done can bring the revocation to
+        // the running instance in time. The key exists before that instance starts, so no
+        // event about it but the revocation can reach it.
+        let created = app.gql_ok("mutation { createApiKey(input: { name: \"operator-revoked\", role: VIEWER }) { secret key { id } } }", json!({})).await;
+        let (other, _process) = remembering_instance(app).await;
+        let bearer = format!("Bearer {}", created["createApiKey"]["secret"].as_str().unwrap());
+        assert_eq!(count_claims(&other, &bearer).await["data"]["claims"]["totalCount"], 0, "accepted, and remembered");
+        let key_id = created["createApiKey"]["key"]["id"].as_str().unwrap();
+        let printed = app.cli(&["keys", "revoke", key_id]).await;
+        assert!(printed.contains("revoked key"), "{printed}");
+        let refused = refused_within_ten_seconds(&other, &bearer).await;
+        assert!(refused, "the running instance still accepts the key revoked from the command line");
+    }
+}
+
+/// `{ claims { totalCount } }` asked of the instance at `address` with `bearer`.
+async fn count_claims(address: &str, bearer: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .header("authorization", bearer)
+        .json(&json!({ "query": "{ claims { totalCount } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
+/// Whether the instance at `address` refuses `bearer` within ten seconds.
+async fn refused_within_ten_seconds(address: &str, bearer: &str) -> bool {
+    for _ in 0..100 {
+        if count_claims(address, bearer).await["errors"][0]["extensions"]["code"]
+            == "UNAUTHENTICATED"
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// `claimtrack serve` in a process of its own (nothing in this one can make it forget)
+/// that remembers accepted keys for ten minutes and, on PostgreSQL, reads the outbox once
+/// a minute only (live relay and webhook dispatcher): a revocation reaches it in time
+/// only through a notification. Its address, and the guard that stops it.
+async fn remembering_instance(app: &TestApp) -> (String, crate::helpers::ProcessGuard) {
+    let poll = match app.state.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "60000",
+        _ => "200",
+    };
+    app.separate_process(&[
+        ("CLAIMTRACK_AUTH__KEY_CACHE_SECS", "600"),
+        ("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", poll),
+        ("CLAIMTRACK_WEBHOOKS__POLL_INTERVAL_MS", poll),
+    ])
+    .await
 }

@@ -294,18 +294,11 @@ impl TestApp {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let settings = &self.state.settings;
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_claimtrack"));
+        let mut command = self.command();
         command
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("CLAIMTRACK_DATABASE__URL", &settings.database.url)
             .env("CLAIMTRACK_AUTH__BOOTSTRAP_ADMIN_KEY", "false")
-            .env("CLAIMTRACK_LOG__LEVEL", "warn")
-            .env("CLAIMTRACK_CONFIG_DIR", "/nonexistent")
             .stdout(std::process::Stdio::null());
-        if let Some(schema) = &settings.database.schema {
-            command.env("CLAIMTRACK_DATABASE__SCHEMA", schema);
-        }
         for (key, value) in env {
             command.env(key, value);
         }
@@ -320,6 +313,37 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("the separate claimtrack process did not become ready");
+    }
+
+    /// Runs a `claimtrack` command on this app's database, as an operator would on
+    /// another machine; returns what it printed, failing the test if the command failed.
+    pub async fn cli(&self, args: &[&str]) -> String {
+        let mut command = self.command();
+        command.args(args);
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .expect("claimtrack runs");
+        assert!(
+            output.status.success(),
+            "claimtrack {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// The `claimtrack` binary, set to this app's database and no configuration files.
+    fn command(&self) -> std::process::Command {
+        let settings = &self.state.settings;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_claimtrack"));
+        command
+            .env("CLAIMTRACK_DATABASE__URL", &settings.database.url)
+            .env("CLAIMTRACK_LOG__LEVEL", "warn")
+            .env("CLAIMTRACK_CONFIG_DIR", "/nonexistent");
+        if let Some(schema) = &settings.database.schema {
+            command.env("CLAIMTRACK_DATABASE__SCHEMA", schema);
+        }
+        command
     }
 
     /// Stops the server and removes the test's database.
