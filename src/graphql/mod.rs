@@ -75,13 +75,13 @@ fn prepare(
     http: &HttpRequest,
     state: &AppState,
     actor: Actor,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
 ) -> async_graphql::Request {
     let loader = loader(state, actor.clone());
     // Queries cache per request: rows loaded together with others (speakers with claims,
     // articles and outlets with appearances) are fed in and not loaded again. Mutations
     // run one after another and change rows, so their reads always go to the database.
-    if is_mutation(&request) {
+    if is_mutation(&mut request) {
         loader.enable_all_cache(false);
     }
     let request = request.data(state.clone()).data(actor).data(loader);
@@ -181,11 +181,11 @@ pub async fn graphql_get(
             .content_type("text/html; charset=utf-8")
             .body(page.clone());
     }
-    let request = match async_graphql::http::parse_query_string(query_string) {
+    let mut request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,
         Err(e) => return error_response(actix_web::http::StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    if is_mutation(&request) {
+    if is_mutation(&mut request) {
         let mut response = error_response(
             actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
             "mutations are only accepted over POST",
@@ -207,12 +207,15 @@ fn error_response(status: actix_web::http::StatusCode, message: &str) -> HttpRes
     }))
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+/// Whether the request's operation is a mutation. The document parsed here stays with the
+/// request, so that executing it does not parse it again.
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     let is_mutation = |ty: OperationType| ty == OperationType::Mutation;
-    match (&document.operations, request.operation_name.as_deref()) {
+    match (&document.operations, operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => is_mutation(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
