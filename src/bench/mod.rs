@@ -171,6 +171,8 @@ async fn start_server(settings: &Settings, config: Option<&Path>) -> anyhow::Res
     anyhow::bail!("the server did not become ready")
 }
 
+const WRITE_TARGETS: &str = "SELECT id FROM claims WHERE status <> 'archived' ORDER BY created_at DESC LIMIT 1000 OFFSET 2000";
+
 /// Claims that can take a verification (the writes' targets): non-archived ones just
 /// older than what the dashboards show, so the writes do not change the dataset the
 /// dashboard runs read.
@@ -178,7 +180,7 @@ async fn write_targets(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT id FROM claims WHERE status <> 'archived' ORDER BY created_at DESC LIMIT 1000 OFFSET 2000",
+            WRITE_TARGETS,
         ))
         .await?;
     rows.iter()
@@ -188,6 +190,38 @@ async fn write_targets(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
                 .map_err(Into::into)
         })
         .collect()
+}
+
+/// The verification write as one hand-written PostgreSQL statement, for pgbench: the
+/// same rows as `recordVerification` writes (the claim reviewed, the verification, its
+/// audit event, the two outbox events) with time-ordered ids like the service's, on a
+/// random claim of `bench_write_targets`. What a bare INSERT is to a row, this is to the
+/// write: the ceiling of the write itself on this database.
+fn write_script(targets: usize) -> String {
+    const TIME_ORDERED_ID: &str = "(lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') \
+         || substr(replace(gen_random_uuid()::text, '-', ''), 13))::uuid";
+    format!(
+        "\\set n random(1, {targets})\n\
+         WITH claim AS (UPDATE claims c SET status = 'reviewed', current_verdict = 'mixed', \
+         version = c.version + 1, updated_at = now() FROM bench_write_targets t \
+         WHERE t.n = :n AND c.id = t.id RETURNING c.id, c.kind, c.speaker_id), \
+         verification AS (INSERT INTO verifications (id, claim_id, verdict, rating, summary, \
+         reviewer_id, reviewer_name, created_at) SELECT {TIME_ORDERED_ID}, id, 'mixed', 3, 'bench', \
+         NULL, 'bench', now() FROM claim RETURNING id, claim_id), \
+         audit AS (INSERT INTO audit_events (id, occurred_at, principal_id, actor_name, \
+         entity_type, entity_id, claim_id, operation, changes) SELECT {TIME_ORDERED_ID}, now(), \
+         NULL, 'bench', 'verification', v.id, v.claim_id, 'record', json_build_object('verdict', \
+         'mixed', 'rating', 3, 'summary', 'bench', 'citations', 0, 'claim', \
+         json_build_object('status', json_build_object('from', 'in_review', 'to', 'reviewed'))) \
+         FROM verification v RETURNING id, entity_id, claim_id) \
+         INSERT INTO outbox_events (occurred_at, entity_type, entity_id, claim_id, operation, \
+         principal_id, actor_name, state, audit_event_id) SELECT now(), e.entity_type, \
+         e.entity_id, a.claim_id, e.operation, NULL, 'bench', e.state, a.id FROM audit a \
+         CROSS JOIN claim c CROSS JOIN LATERAL (VALUES \
+         ('verification', a.entity_id, 'recorded', json_build_object('verdict', 'mixed')), \
+         ('claim', a.claim_id, 'updated', json_build_object('status', 'reviewed', 'kind', c.kind, \
+         'speaker_id', c.speaker_id))) AS e(entity_type, entity_id, operation, state);\n"
+    )
 }
 
 /// What the load generator sends.
@@ -343,18 +377,18 @@ async fn sql_loop(
     ))
 }
 
-/// Runs a one-statement script with pgbench (prepared statements, 2 threads) and reads
-/// its per-transaction log for the percentiles.
+/// Runs a pgbench script (prepared statements, 2 threads) and reads its per-transaction
+/// log for the percentiles.
 fn pgbench(
     settings: &Settings,
-    sql: &str,
+    script_text: &str,
     concurrency: usize,
     duration: Duration,
 ) -> anyhow::Result<Figures> {
     let dir = std::env::temp_dir().join(format!("claimtrack-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let script = dir.join("script.sql");
-    std::fs::write(&script, format!("{sql};\n"))?;
+    std::fs::write(&script, script_text)?;
     let prefix = dir.join("log");
     let mut command = Command::new("pgbench");
     command
@@ -415,7 +449,7 @@ async fn baseline(
     duration: Duration,
 ) -> anyhow::Result<Figures> {
     if backend == DbBackend::Postgres && which("pgbench") {
-        pgbench(settings, sql, concurrency, duration)
+        pgbench(settings, &format!("{sql};\n"), concurrency, duration)
     } else {
         sql_loop(settings, sql, concurrency, duration).await
     }
@@ -653,6 +687,20 @@ pub async fn run(
         _ => "CREATE TABLE IF NOT EXISTS bench_inserts (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT NOT NULL)",
     })
     .await?;
+    // The hand-written write needs pgbench (and data-modifying WITH clauses).
+    let sql_write = backend == DbBackend::Postgres && which("pgbench");
+    if sql_write {
+        db.execute_unprepared("DROP TABLE IF EXISTS bench_write_targets")
+            .await?;
+        db.execute_unprepared(&format!(
+            "CREATE TABLE bench_write_targets AS SELECT (row_number() OVER ())::int AS n, id \
+             FROM ({WRITE_TARGETS}) t"
+        ))
+        .await?;
+        db.execute_unprepared("ALTER TABLE bench_write_targets ADD PRIMARY KEY (n)")
+            .await?;
+    }
+    let mut notes = Vec::new();
     for &concurrency in &options.concurrency {
         let sql = dashboard_sql(backend, None);
         let raw = baseline(settings, backend, &sql, concurrency, options.duration).await?;
@@ -696,6 +744,16 @@ pub async fn run(
             Some(ours.per_second / raw.per_second),
         ));
         let raw = baseline(settings, backend, insert_sql, concurrency, options.duration).await?;
+        let raw_write = if sql_write {
+            Some(pgbench(
+                settings,
+                &write_script(targets.len()),
+                concurrency,
+                options.duration,
+            )?)
+        } else {
+            None
+        };
         let ours = drive(
             &server,
             &checker.secret,
@@ -712,6 +770,18 @@ pub async fn run(
             &raw,
             None,
         ));
+        if let Some(raw_write) = &raw_write {
+            table.push(row(
+                "SQL baseline: the same write as one hand-written statement",
+                concurrency,
+                raw_write,
+                Some(raw_write.per_second / raw.per_second),
+            ));
+            notes.push(format!(
+                "recordVerification at concurrency {concurrency}: {:.0} % of the same write as one hand-written statement",
+                100.0 * ours.per_second / raw_write.per_second
+            ));
+        }
         table.push(row(
             "GraphQL recordVerification",
             concurrency,
@@ -720,12 +790,17 @@ pub async fn run(
         ));
     }
     db.execute_unprepared("DROP TABLE bench_inserts").await?;
+    if sql_write {
+        db.execute_unprepared("DROP TABLE bench_write_targets")
+            .await?;
+    }
     let peak = server.rss_kib("VmHWM:").unwrap_or(0);
     table.push(String::new());
     table.push(format!(
         "server peak RSS over the whole run (VmHWM): {:.0} MiB",
         peak as f64 / 1024.0
     ));
+    table.extend(notes);
     println!("{}", table.join("\n"));
     drop(server);
     keys::revoke(&db, &operator, &viewer.record.key.id.to_string()).await?;
