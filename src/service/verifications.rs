@@ -113,34 +113,30 @@ pub async fn record(
             ));
         }
     }
-    // Planned from a plain read and written as one batch guarded by the claim's version:
-    // a writer that lost the race to another one plans again from what that one left.
-    for _ in 0..MAX_ATTEMPTS {
-        let current = super::claims::find(db, claim_id).await?;
-        let (planned, batch) = plan_record(actor, &current, &input, &summary, &citations)?;
-        let written = if planned.reconciles {
-            let txn = begin_write(db).await?;
-            let written = batch.apply(&txn).await?;
-            if written {
-                super::quantities::reconcile(&txn, actor, [current.quantity_key.clone()]).await?;
-                super::commit(txn).await?;
-            }
-            written
-        } else {
-            batch.apply(db).await?
-        };
-        if written {
-            return Ok(planned.recorded);
-        }
+    // Planned from a plain read and written as one batch guarded by the claim's version.
+    let current = super::claims::find(db, claim_id).await?;
+    let (planned, batch) = plan_record(actor, &current, &input, &summary, &citations)?;
+    if !planned.reconciles && batch.apply(db).await? {
+        return Ok(planned.recorded);
     }
-    Err(AppError::StaleVersion(format!(
-        "claim {claim_id} kept changing while the verification was recorded; try again"
-    )))
+    // Another writer changed the claim since it was read (checkers recording on it at
+    // the same moment), or the verdict settles conflicts, which reads other figures:
+    // planned again under the claim's row lock, in one transaction, so contended claims
+    // take turns instead of retrying.
+    let txn = begin_write(db).await?;
+    let current = super::claims::find_for_update(&txn, claim_id).await?;
+    let (planned, batch) = plan_record(actor, &current, &input, &summary, &citations)?;
+    if !batch.apply(&txn).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "claim {claim_id} changed while locked"
+        )));
+    }
+    if planned.reconciles {
+        super::quantities::reconcile(&txn, actor, [current.quantity_key.clone()]).await?;
+    }
+    super::commit(txn).await?;
+    Ok(planned.recorded)
 }
-
-/// How many times a write planned from a read is tried again when the claim changed
-/// between the read and the write (other checkers recording on it at the same moment).
-const MAX_ATTEMPTS: usize = 10;
 
 /// A verification as it will be written.
 struct PlannedRecord {

@@ -96,12 +96,15 @@ both_backends_with! { crate::helpers::counting;
         let ran = app.statements() - before - overhead;
         // PostgreSQL: the claim's read, then one statement for the claim's update, the
         // verification, its audit event and both outbox events. SQLite: the same rows
-        // one statement each (the two outbox events in one).
-        let expected = match app.state.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => 2,
-            _ => 5,
+        // one statement each (the two outbox events in one), 5 in all; 7 when the read
+        // came from a connection still on an older snapshot (sqlx finishes SQLite reads
+        // on its worker thread, launchbadge/sqlx#2543): the guard then matches nothing
+        // and the write is planned again under the lock.
+        let expected: &[u64] = match app.state.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => &[2],
+            _ => &[5, 7],
         };
-        assert_eq!(ran, expected, "statements for one verification");
+        assert!(expected.contains(&ran), "{ran} statements for one verification, expected {expected:?}");
         let data = app.gql_ok("query($id: UUID!) { claim(id: $id) { status currentVerdict verifications { edges { node { id verdict } } } } }", json!({ "id": claim })).await;
         assert_eq!(data["claim"]["status"], "REVIEWED");
         assert_eq!(data["claim"]["currentVerdict"], "TRUE");
