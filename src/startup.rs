@@ -54,12 +54,20 @@ impl Application {
             prepare_database(&connection).await?;
         }
         let background = db::connect_background(&settings.database).await?;
-        let hub = Hub::start(background.clone(), &settings.database.url, &settings.live).await?;
+        let key_epoch = crate::service::keys::KeyEpoch::default();
+        let hub = Hub::start(
+            background.clone(),
+            &settings.database.url,
+            &settings.live,
+            key_epoch.clone(),
+        )
+        .await?;
         let state = AppState {
             db: connection,
             background,
             settings: std::sync::Arc::new(settings),
             statements,
+            key_epoch,
         };
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
@@ -113,6 +121,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
     let settings = state.settings.clone();
     let authenticator = web::Data::new(Authenticator::new(
         state.db.clone(),
+        state.key_epoch.clone(),
         &settings.auth,
         &settings.rate_limit,
     )?);

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::db::StatementCounter;
+use crate::service::keys::KeyEpoch;
 use crate::service::pagination::PageLimits;
 
 #[derive(Clone)]
@@ -16,6 +17,8 @@ pub struct AppState {
     pub background: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub statements: StatementCounter,
+    /// Changes of API keys this application knows of (its remembered keys' validity).
+    pub key_epoch: KeyEpoch,
 }
 
 impl AppState {

@@ -18,7 +18,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::{AuthSettings, RateLimitSettings};
 use crate::domain::Actor;
-use crate::service::keys::{self, KeyRefusal};
+use crate::service::keys::{self, KeyEpoch, KeyRefusal};
 use jwt::JwtVerifier;
 
 /// Resolves credentials and applies the rate limit; shared by every worker.
@@ -52,6 +52,7 @@ impl<'a> Credentials<'a> {
 impl Authenticator {
     pub fn new(
         db: DatabaseConnection,
+        key_epoch: KeyEpoch,
         auth: &AuthSettings,
         limits: &RateLimitSettings,
     ) -> anyhow::Result<Self> {
@@ -75,7 +76,7 @@ impl Authenticator {
             .transpose()?;
         Ok(Self {
             db,
-            accepted: KeyCache::new(Duration::from_secs(auth.key_cache_secs)),
+            accepted: KeyCache::new(Duration::from_secs(auth.key_cache_secs), key_epoch),
             jwt,
             anonymous_reads: auth.anonymous_reads,
             limiter,
@@ -103,7 +104,7 @@ impl Authenticator {
                 return actor;
             }
             // Read before the lookup: a change committed during it makes the entry stale.
-            let epoch = keys::epoch();
+            let epoch = self.accepted.epoch.current();
             match keys::authenticate(&self.db, token).await {
                 Ok(Ok(accepted)) => {
                     self.accepted.put(digest, &accepted, epoch);
@@ -163,9 +164,10 @@ impl Authenticator {
 }
 
 /// Accepted API keys by digest, each remembered until its time is up, its key expires,
-/// or any key changes (`keys::epoch`). Refusals are never remembered.
+/// or any key changes (the application's `KeyEpoch`). Refusals are never remembered.
 struct KeyCache {
     ttl: Duration,
+    epoch: KeyEpoch,
     entries: Mutex<HashMap<String, Remembered>>,
 }
 
@@ -180,9 +182,10 @@ struct Remembered {
 const MAX_REMEMBERED_KEYS: usize = 10_000;
 
 impl KeyCache {
-    fn new(ttl: Duration) -> Self {
+    fn new(ttl: Duration, epoch: KeyEpoch) -> Self {
         Self {
             ttl,
+            epoch,
             entries: Mutex::default(),
         }
     }
@@ -194,7 +197,7 @@ impl KeyCache {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(digest)?;
         let fresh = entry.until > Instant::now()
-            && entry.epoch == keys::epoch()
+            && entry.epoch == self.epoch.current()
             && entry.expires_at.is_none_or(|expiry| expiry > Utc::now());
         fresh.then(|| entry.actor.clone())
     }

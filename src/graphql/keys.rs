@@ -57,9 +57,11 @@ impl KeyMutation {
         id: Uuid,
     ) -> async_graphql::Result<views::ApiKey> {
         let c = request_ctx(ctx)?;
-        keys::revoke(&c.state.db, c.actor, &id.to_string())
+        let revoked = keys::revoke(&c.state.db, c.actor, &id.to_string())
             .await
-            .map(Into::into)
-            .gql()
+            .gql()?;
+        // Here at once; other instances when their outbox readers reach the revocation.
+        c.state.key_epoch.keys_changed();
+        Ok(revoked.into())
     }
 }

@@ -21,6 +21,7 @@ use crate::auth::{Authenticator, Credentials};
 use crate::config::LiveSettings;
 use crate::domain::Actor;
 use crate::entity::outbox_event;
+use crate::service::keys::KeyEpoch;
 use crate::service::outbox::{self, Position};
 
 /// The PostgreSQL channel instances notify after committing outbox events (payload: the
@@ -43,6 +44,7 @@ impl Hub {
         db: DatabaseConnection,
         database_url: &str,
         settings: &LiveSettings,
+        key_epoch: KeyEpoch,
     ) -> anyhow::Result<Self> {
         let (sender, _) = broadcast::channel(settings.subscriber_buffer.max(1));
         let start = outbox::head(&db).await?;
@@ -56,6 +58,7 @@ impl Hub {
             sender: sender.clone(),
             notifications,
             poll: Duration::from_millis(settings.poll_interval_ms.max(10)),
+            key_epoch,
         };
         actix_web::rt::spawn(relay.run());
         Ok(Self { sender })
@@ -76,6 +79,7 @@ struct Relay {
     sender: broadcast::Sender<Event>,
     notifications: Notifications,
     poll: Duration,
+    key_epoch: KeyEpoch,
 }
 
 impl Relay {
@@ -118,7 +122,7 @@ impl Relay {
                 self.position = Position::from(&event);
                 if event.entity_type == "api_key" {
                     // Before subscribers re-check their credentials on this event.
-                    crate::service::keys::keys_changed();
+                    self.key_epoch.keys_changed();
                 }
                 // No subscriber at the moment is fine: nobody missed anything.
                 let _ = self.sender.send(Arc::new(event));

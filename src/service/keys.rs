@@ -2,6 +2,7 @@
 //! authentication by the secret's digest. Only a SHA-256 digest is stored: the secret
 //! carries 256 random bits, so a slow password hash would add nothing.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
@@ -52,18 +53,22 @@ pub enum KeyRefusal {
     Expired { key_id: String },
 }
 
-/// Bumped whenever any key may have changed (revoked here, or any `api_key` event read
-/// from the outbox), so remembered authentications made before it are looked up again.
-static KEYS_EPOCH: AtomicU64 = AtomicU64::new(0);
+/// One application's count of key changes: bumped whenever any key may have changed
+/// (revoked through it, or any `api_key` event its outbox reader reads), so that the
+/// authentications it remembers from before are looked up again. Per application, not
+/// per process: several applications in one process (tests) do not disturb each other.
+#[derive(Clone, Debug, Default)]
+pub struct KeyEpoch(Arc<AtomicU64>);
 
-/// The current key epoch.
-pub fn epoch() -> u64 {
-    KEYS_EPOCH.load(Ordering::Acquire)
-}
+impl KeyEpoch {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
 
-/// Marks every remembered authentication stale.
-pub fn keys_changed() {
-    KEYS_EPOCH.fetch_add(1, Ordering::AcqRel);
+    /// Marks every remembered authentication stale.
+    pub fn keys_changed(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 /// The digest stored for a secret.
@@ -217,7 +222,6 @@ pub async fn revoke(db: &impl Db, actor: &Actor, id: &str) -> Result<KeyRecord, 
     )
     .await?;
     super::commit(txn).await?;
-    keys_changed();
     let role = principal
         .as_ref()
         .map(role_of)
