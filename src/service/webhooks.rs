@@ -630,7 +630,7 @@ pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<u
         }
         .insert(&txn)
         .await?;
-        super::commit(txn).await?;
+        sea_orm::TransactionSession::commit(txn).await?;
         return Ok(0);
     };
     let position = Position {
@@ -682,7 +682,9 @@ pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<u
         .filter(outbox_cursor::Column::Name.eq(CURSOR))
         .exec(&txn)
         .await?;
-    super::commit(txn).await?;
+    // Deliveries and the cursor are not outbox events: a plain commit, which does not
+    // wake this process's outbox readers (this dispatcher among them) for nothing.
+    sea_orm::TransactionSession::commit(txn).await?;
     Ok(events.len())
 }
 
