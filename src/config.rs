@@ -36,6 +36,11 @@ pub struct LiveSettings {
     pub subscriber_buffer: usize,
     /// How long a websocket client may leave a message unread before it is disconnected.
     pub send_timeout_secs: u64,
+    /// How long a new websocket may take to send `connection_init` (then: close 4408).
+    pub init_timeout_secs: u64,
+    /// Websockets one client (IP) may hold open before their `connection_init` is
+    /// acknowledged; more are refused with 429.
+    pub max_pending_sockets_per_client: u32,
     /// Outbox events are kept this long (once webhooks have read them).
     pub outbox_retention_hours: u32,
 }
@@ -166,6 +171,9 @@ pub struct DatabaseSettings {
     /// PostgreSQL only: the schema to use (`search_path`); unset means the server default.
     #[serde(default)]
     pub schema: Option<String>,
+    /// PostgreSQL only: the `application_name` of this instance's connections (what
+    /// `pg_stat_activity` shows).
+    pub application_name: String,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -183,15 +191,35 @@ pub enum SqliteSynchronous {
 pub struct GraphqlSettings {
     pub default_page_size: u32,
     pub max_page_size: u32,
+    /// Nested fields, after fragment expansion.
     pub max_depth: usize,
-    pub max_complexity: usize,
+    /// Fields (aliases, `__typename` and introspection included) and directives of one
+    /// request after fragment expansion; a batch counts as one request.
+    pub max_selections: u64,
+    /// Objects the connections of one request may return: each connection's `first`
+    /// times the pages around it, summed (a batch counts as one request).
+    pub max_nodes: u64,
     /// Most requests in one batched POST (a JSON array).
     pub max_batch_size: usize,
+    /// Who may introspect the schema; field suggestions ("did you mean …") in errors
+    /// are given only to callers who may.
+    pub introspection: IntrospectionPolicy,
     /// Answer dashboard-shaped `claims` queries with one JSON-building statement; off:
     /// every query goes through the resolvers.
     pub compiled_queries: bool,
     pub graphiql: bool,
     pub graphiql_cdn: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IntrospectionPolicy {
+    /// Anyone who may read, anonymous readers included.
+    Everyone,
+    /// Callers with accepted credentials only.
+    Authenticated,
+    /// Nobody.
+    Off,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -277,6 +305,10 @@ impl Settings {
         anyhow::ensure!(
             (1..=g.max_page_size).contains(&g.default_page_size),
             "graphql.default_page_size must be between 1 and graphql.max_page_size"
+        );
+        anyhow::ensure!(
+            g.max_selections >= 1 && g.max_nodes >= 1 && g.max_depth >= 1,
+            "graphql.max_selections, max_nodes and max_depth must be at least 1"
         );
         let jwt = &self.auth.jwt;
         if jwt.enabled {

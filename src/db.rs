@@ -36,12 +36,17 @@ pub async fn connect(
         .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         // A request checks out connections several times; pinging each checkout is a
-        // round trip per query. Only connections idle long enough to have been dropped
-        // (by the server, a proxy or a firewall) are tested.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        // round trip per query. Connections idle for a second are tested, so connections
+        // the server dropped (a restart, a failover, killed backends) are replaced before
+        // a request gets them; under load connections are rarely idle that long, so
+        // the pings cost nothing there.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false);
     if let Some(schema) = settings.schema.as_deref().filter(|s| !s.is_empty()) {
         options.set_schema_search_path(schema.to_owned());
+    }
+    if url_is_postgres(&settings.url) && !settings.application_name.is_empty() {
+        options.set_application_name(settings.application_name.clone());
     }
     let synchronous = match settings.sqlite_synchronous {
         SqliteSynchronous::Normal => SqlxSynchronous::Normal,
@@ -80,6 +85,35 @@ pub async fn connect_background(settings: &DatabaseSettings) -> anyhow::Result<D
         ..settings.clone()
     };
     Ok(connect(&background).await?.0)
+}
+
+fn url_is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Whether `error` means the database could not be reached or the connection broke
+/// (rather than a statement being refused): the pool could not give a connection, the
+/// socket failed, or PostgreSQL ended the session (SQLSTATE class 08, 57P01-57P03).
+pub fn is_connection_error(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as SqlxError;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed
+        | SqlxError::Protocol(_) => true,
+        SqlxError::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
 }
 
 /// Whether the pool has been closed (background tasks stop then).

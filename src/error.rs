@@ -16,11 +16,19 @@ pub enum ErrorCode {
     RateLimited,
     /// A live subscriber fell further behind than its buffer allows (GraphQL only).
     SlowSubscriber,
+    /// A GraphQL request over a cost ceiling (selections, nodes, depth, nesting),
+    /// refused before anything ran.
+    QueryTooComplex,
+    /// A request body over `server.max_body_bytes`.
+    PayloadTooLarge,
+    /// The database cannot be reached right now (credentials could not be checked
+    /// either); nothing was changed, retry shortly.
+    Unavailable,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 8] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::BadUserInput,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
@@ -28,6 +36,9 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::RateLimited,
         ErrorCode::SlowSubscriber,
+        ErrorCode::QueryTooComplex,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
 
@@ -40,6 +51,9 @@ impl ErrorCode {
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::SlowSubscriber => "SLOW_SUBSCRIBER",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -64,6 +78,10 @@ pub enum AppError {
         "this subscriber fell {missed} events behind and was dropped; subscribe again and reload what it shows"
     )]
     SlowSubscriber { missed: u64 },
+    /// The database could not be reached (a lost connection, an exhausted pool). The
+    /// cause is logged where the error is rendered.
+    #[error("the database is unavailable right now; nothing was changed, retry shortly")]
+    Unavailable(#[source] anyhow::Error),
     // The cause is logged where the error is rendered, never shown to the client.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -86,6 +104,7 @@ impl AppError {
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
             AppError::Forbidden { .. } => ErrorCode::Forbidden,
             AppError::SlowSubscriber { .. } => ErrorCode::SlowSubscriber,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -132,6 +151,7 @@ impl From<DbErr> for AppError {
                 "input",
                 "refers to a record that does not exist, or is still referred to by other records",
             ),
+            _ if crate::db::is_connection_error(&error) => AppError::Unavailable(error.into()),
             _ => AppError::Internal(error.into()),
         }
     }
@@ -160,6 +180,9 @@ mod tests {
                 "FORBIDDEN",
                 "RATE_LIMITED",
                 "SLOW_SUBSCRIBER",
+                "QUERY_TOO_COMPLEX",
+                "PAYLOAD_TOO_LARGE",
+                "UNAVAILABLE",
                 "INTERNAL"
             ]
         );

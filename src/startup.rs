@@ -154,10 +154,11 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
             }
         }
     });
-    let schema = web::Data::new(graphql::schema::build(&settings.graphql));
+    let door = web::Data::new(graphql::Door::new(&settings.graphql)?);
+    let schema = door.schema().clone();
     let hub = web::Data::new(hub);
     let shaper = web::Data::new(crate::webhooks::GraphqlShaper::new(
-        schema.get_ref().clone(),
+        schema.clone(),
         state.clone(),
     ));
     if settings.webhooks.enabled {
@@ -169,12 +170,15 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
         };
         crate::webhooks::start(
             state.background.clone(),
-            schema.get_ref().clone(),
+            schema.clone(),
             reading,
             &settings.webhooks,
         )?;
     }
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
+    let sockets = web::Data::new(live::socket::Gate::new(
+        settings.live.max_pending_sockets_per_client,
+    ));
     let data = web::Data::new(state);
     let body_limit = settings.server.max_body_bytes;
     // Built once: the document does not change while the server runs.
@@ -184,10 +188,11 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
         let settings = &settings_for_app;
         App::new()
             .app_data(data.clone())
-            .app_data(schema.clone())
+            .app_data(door.clone())
             .app_data(graphiql.clone())
             .app_data(authenticator.clone())
             .app_data(hub.clone())
+            .app_data(sockets.clone())
             .app_data(shaper.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(rest::json_config(body_limit))
@@ -212,9 +217,10 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
             .wrap(TracingLogger::default())
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
+            // The GraphQL door authenticates in its handlers, after the cheap checks of
+            // the request (body, cost) and before anything runs.
             .service(
                 web::resource("/graphql")
-                    .wrap(from_fn(authenticate))
                     .route(web::post().to(graphql::graphql_post))
                     .route(
                         web::get()

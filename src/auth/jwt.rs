@@ -2,6 +2,7 @@
 //! `exp` are always checked; the role comes from a configurable claim.
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde_json::Value;
 
@@ -46,8 +47,9 @@ impl JwtVerifier {
         })
     }
 
-    /// The actor a valid token stands for, or why the token was refused.
-    pub fn verify(&self, token: &str) -> Result<Actor, String> {
+    /// The actor a valid token stands for and when the token expires, or why the token
+    /// was refused.
+    pub fn verify(&self, token: &str) -> Result<(Actor, Option<DateTime<Utc>>), String> {
         let data = decode::<Value>(token, &self.key, &self.validation)
             .map_err(|e| format!("invalid token: {e}"))?;
         let claims = data.claims;
@@ -61,7 +63,13 @@ impl JwtVerifier {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| format!("token has no '{}' claim", self.subject_claim))?;
-        Ok(Actor::token_holder(subject, role))
+        // `exp` is required by the validation, so it is there; leeway applies to it.
+        let expires_at = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .and_then(|exp| exp.checked_add(i64::try_from(self.validation.leeway).ok()?))
+            .and_then(|exp| DateTime::from_timestamp(exp, 0));
+        Ok((Actor::token_holder(subject, role), expires_at))
     }
 }
 

@@ -3,15 +3,70 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, web};
-use serde_json::json;
+use actix_web::{Error, HttpMessage, HttpRequest, web};
 
-use super::{Authenticator, Credentials};
+use super::{Authenticator, Credentials, Resolved};
 use crate::domain::Actor;
-use crate::error::ErrorCode;
+use crate::error::AppError;
 
+/// Why a request is not let in before its own handler sees it.
+pub enum Refusal {
+    /// Over the rate-limit budget: retry after this many seconds.
+    RateLimited(u64),
+    /// The credentials could not be checked (the database is unreachable).
+    Unchecked(AppError),
+}
+
+/// The request's credentials, from its `Authorization` header.
+pub fn credentials(request: &HttpRequest) -> Credentials<'_> {
+    match request.headers().get(header::AUTHORIZATION) {
+        None => Credentials::None,
+        Some(value) => Credentials::from_header(value.to_str().ok()),
+    }
+}
+
+/// Resolves the request's credentials and charges the request to its budget.
+pub async fn admit(
+    request: &HttpRequest,
+    authenticator: &Authenticator,
+) -> Result<Resolved, Refusal> {
+    let resolved = authenticator
+        .resolve(credentials(request))
+        .await
+        .map_err(Refusal::Unchecked)?;
+    charge(request, authenticator, &resolved.actor)?;
+    Ok(resolved)
+}
+
+/// Charges one request by `actor` (principals by id, everyone else by client IP).
+pub fn charge(
+    request: &HttpRequest,
+    authenticator: &Authenticator,
+    actor: &Actor,
+) -> Result<(), Refusal> {
+    let client = client_ip(request, authenticator.trust_forwarded_for());
+    charge_client(authenticator, actor, &client)
+}
+
+/// Charges one request or websocket operation by `actor` from `client` (an IP) to the
+/// one budget HTTP and websockets share.
+pub fn charge_client(
+    authenticator: &Authenticator,
+    actor: &Actor,
+    client: &str,
+) -> Result<(), Refusal> {
+    let budget_key = budget_key(actor, client);
+    authenticator.charge(&budget_key).map_err(|wait| {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        tracing::info!(principal = %actor.name, retry_after = seconds, "rate limit exceeded");
+        Refusal::RateLimited(seconds)
+    })
+}
+
+/// The REST door's middleware: the actor goes into the request extensions for the
+/// handlers; refusals are answered as problems.
 pub async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -21,37 +76,38 @@ pub async fn authenticate(
             "authenticator missing",
         ));
     };
-    let header_value = request.headers().get(header::AUTHORIZATION).cloned();
-    let credentials = match &header_value {
-        None => Credentials::None,
-        Some(value) => Credentials::from_header(value.to_str().ok()),
-    };
-    let actor = authenticator.resolve(credentials).await;
-    let budget_key = budget_key(&request, &actor, authenticator.trust_forwarded_for());
-    if let Err(wait) = authenticator.charge(&budget_key) {
-        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-        tracing::info!(principal = %actor.name, retry_after = seconds, "rate limit exceeded");
-        let response = if request.path().starts_with("/api/") {
-            crate::rest::problem::rate_limited(seconds)
-        } else {
-            rate_limited(seconds)
-        };
-        return Ok(request.into_response(response).map_into_right_body());
+    match admit(request.request(), &authenticator).await {
+        Ok(resolved) => {
+            request.extensions_mut().insert(resolved.actor);
+            next.call(request)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        }
+        Err(refusal) => {
+            let response = match refusal {
+                Refusal::RateLimited(seconds) => crate::rest::problem::rate_limited(seconds),
+                Refusal::Unchecked(error) => actix_web::ResponseError::error_response(
+                    &crate::rest::problem::Problem::from(error),
+                ),
+            };
+            Ok(request.into_response(response).map_into_right_body())
+        }
     }
-    request.extensions_mut().insert(actor);
-    next.call(request)
-        .await
-        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Principals are charged by id (or token subject); everyone else by client IP.
-fn budget_key(request: &ServiceRequest, actor: &Actor, trust_forwarded_for: bool) -> String {
+fn budget_key(actor: &Actor, client: &str) -> String {
     if actor.authenticated {
         return match actor.principal_id {
             Some(id) => format!("principal:{id}"),
             None => actor.name.clone(),
         };
     }
+    format!("ip:{client}")
+}
+
+/// The client's IP: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_ip(request: &HttpRequest, trust_forwarded_for: bool) -> String {
     let ip = if trust_forwarded_for {
         request
             .connection_info()
@@ -60,17 +116,5 @@ fn budget_key(request: &ServiceRequest, actor: &Actor, trust_forwarded_for: bool
     } else {
         request.peer_addr().map(|addr| addr.ip().to_string())
     };
-    format!("ip:{}", ip.unwrap_or_default())
-}
-
-/// 429 with `Retry-After`, shaped as a GraphQL response with the RATE_LIMITED code.
-fn rate_limited(retry_after: u64) -> HttpResponse {
-    HttpResponse::build(StatusCode::TOO_MANY_REQUESTS)
-        .insert_header((header::RETRY_AFTER, retry_after.to_string()))
-        .json(json!({
-            "errors": [{
-                "message": format!("rate limit exceeded; retry in {retry_after} s"),
-                "extensions": { "code": ErrorCode::RateLimited.as_str(), "retryAfter": retry_after }
-            }]
-        }))
+    ip.unwrap_or_default()
 }

@@ -18,6 +18,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::{AuthSettings, RateLimitSettings};
 use crate::domain::Actor;
+use crate::error::AppError;
 use crate::service::keys::{self, KeyEpoch, KeyRefusal};
 use jwt::JwtVerifier;
 
@@ -29,6 +30,35 @@ pub struct Authenticator {
     anonymous_reads: bool,
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
     trust_forwarded_for: bool,
+}
+
+/// Tries of a key lookup whose connection broke before it answers UNAVAILABLE.
+const LOOKUP_ATTEMPTS: u32 = 3;
+
+/// Whose credentials a request carried, and until when they hold (an API key's or a
+/// token's expiry), so long-lived connections can tell when to stop without asking.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub actor: Actor,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Resolved {
+    fn lasting(actor: Actor) -> Self {
+        Self {
+            actor,
+            expires_at: None,
+        }
+    }
+
+    fn refused() -> Self {
+        Self::lasting(Actor::refused())
+    }
+
+    /// Whether the credentials have expired since they were resolved.
+    pub fn expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Utc::now())
+    }
 }
 
 /// What the request carried.
@@ -84,33 +114,40 @@ impl Authenticator {
         })
     }
 
-    /// The actor for a request's credentials. Refused credentials never fall back to
-    /// anonymous access; the reason is logged, the secret never.
-    pub async fn resolve(&self, credentials: Credentials<'_>) -> Actor {
+    /// The actor for a request's credentials, and until when they hold. Refused
+    /// credentials never fall back to anonymous access; the reason is logged, the
+    /// secret never. A failure to check them (the database unreachable) is an error,
+    /// never a refusal.
+    pub async fn resolve(&self, credentials: Credentials<'_>) -> Result<Resolved, AppError> {
         let token = match credentials {
-            Credentials::None => return Actor::anonymous(self.anonymous_reads),
+            Credentials::None => {
+                return Ok(Resolved::lasting(Actor::anonymous(self.anonymous_reads)));
+            }
             Credentials::Malformed => {
                 tracing::info!(
                     reason = "malformed Authorization header",
                     "credentials refused"
                 );
-                return Actor::refused();
+                return Ok(Resolved::refused());
             }
             Credentials::Bearer(token) => token,
         };
         if token.starts_with(keys::KEY_PREFIX) {
             let digest = keys::digest(token);
-            if let Some(actor) = self.accepted.get(&digest) {
-                return actor;
+            if let Some(resolved) = self.accepted.get(&digest) {
+                return Ok(resolved);
             }
             // Read before the lookup: a change committed during it makes the entry stale.
             let epoch = self.accepted.epoch.current();
-            match keys::authenticate(&self.db, token).await {
-                Ok(Ok(accepted)) => {
+            match self.look_up(token).await? {
+                Ok(accepted) => {
                     self.accepted.put(digest, &accepted, epoch);
-                    accepted.actor
+                    Ok(Resolved {
+                        actor: accepted.actor,
+                        expires_at: accepted.expires_at,
+                    })
                 }
-                Ok(Err(refusal)) => {
+                Err(refusal) => {
                     let reason = match &refusal {
                         KeyRefusal::Malformed => "malformed API key".to_owned(),
                         KeyRefusal::Unknown => "unknown API key".to_owned(),
@@ -118,24 +155,47 @@ impl Authenticator {
                         KeyRefusal::Expired { key_id } => format!("expired API key {key_id}"),
                     };
                     tracing::info!(%reason, "credentials refused");
-                    Actor::refused()
-                }
-                Err(error) => {
-                    tracing::error!(%error, "API key lookup failed");
-                    Actor::refused()
+                    Ok(Resolved::refused())
                 }
             }
         } else if let Some(jwt) = &self.jwt {
-            jwt.verify(token).unwrap_or_else(|reason| {
-                tracing::info!(%reason, "credentials refused");
-                Actor::refused()
+            Ok(match jwt.verify(token) {
+                Ok((actor, expires_at)) => Resolved { actor, expires_at },
+                Err(reason) => {
+                    tracing::info!(%reason, "credentials refused");
+                    Resolved::refused()
+                }
             })
         } else {
             tracing::info!(
                 reason = "bearer token is neither an API key nor accepted JWT",
                 "credentials refused"
             );
-            Actor::refused()
+            Ok(Resolved::refused())
+        }
+    }
+
+    /// Looks a key up, trying again when the connection it got had broken (a database
+    /// restart or failover leaves dead connections in the pool; each failed try drops
+    /// one), so that a valid key is not refused for the database's trouble.
+    async fn look_up(&self, token: &str) -> Result<Result<keys::Accepted, KeyRefusal>, AppError> {
+        let mut attempt = 1;
+        loop {
+            match keys::authenticate(&self.db, token).await {
+                Err(AppError::Unavailable(cause)) if attempt < LOOKUP_ATTEMPTS => {
+                    tracing::warn!(error = ?cause, attempt, "API key lookup failed; trying again");
+                    attempt += 1;
+                }
+                Err(AppError::Unavailable(cause)) => {
+                    tracing::error!(error = ?cause, "API key lookup failed; the database is unavailable");
+                    return Err(AppError::Unavailable(cause));
+                }
+                Err(AppError::Internal(cause)) => {
+                    tracing::error!(error = ?cause, "API key lookup failed");
+                    return Err(AppError::Internal(cause));
+                }
+                other => return other,
+            }
         }
     }
 
@@ -156,6 +216,11 @@ impl Authenticator {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+    }
+
+    /// Whether callers without credentials may read.
+    pub fn anonymous_reads(&self) -> bool {
+        self.anonymous_reads
     }
 
     pub fn trust_forwarded_for(&self) -> bool {
@@ -190,7 +255,7 @@ impl KeyCache {
         }
     }
 
-    fn get(&self, digest: &str) -> Option<Actor> {
+    fn get(&self, digest: &str) -> Option<Resolved> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -199,7 +264,10 @@ impl KeyCache {
         let fresh = entry.until > Instant::now()
             && entry.epoch == self.epoch.current()
             && entry.expires_at.is_none_or(|expiry| expiry > Utc::now());
-        fresh.then(|| entry.actor.clone())
+        fresh.then(|| Resolved {
+            actor: entry.actor.clone(),
+            expires_at: entry.expires_at,
+        })
     }
 
     fn put(&self, digest: String, accepted: &keys::Accepted, epoch: u64) {

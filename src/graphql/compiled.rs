@@ -47,6 +47,9 @@ pub struct Plan {
     arguments: Vec<(Name, Value)>,
     parts: Vec<(String, Part)>,
     node: feed::Shape,
+    /// Connection nodes per claim: the claim and the pages of its nested lists (the
+    /// request's cost is this times its page of claims).
+    nodes_per_claim: u64,
 }
 
 #[derive(Debug, PartialEq)]
@@ -422,7 +425,16 @@ fn compile(document: &ExecutableDocument, limits: PageLimits) -> Option<Plan> {
                 .map(|d| (v.node.name.node.clone(), d.node.clone()))
         })
         .collect();
+    let nodes_per_claim = node
+        .iter()
+        .flatten()
+        .fold(1u64, |nodes, (_, field)| match field {
+            ClaimField::Appearances(list) => nodes.saturating_add(list.first),
+            ClaimField::Verifications(list) => nodes.saturating_add(list.first),
+            _ => nodes,
+        });
     Some(Plan {
+        nodes_per_claim,
         operation: name,
         defaults,
         alias: alias.clone(),
@@ -497,6 +509,10 @@ pub async fn execute(
         arguments.order,
     )
     .ok()?;
+    // Over the node ceiling: the normal path refuses it with the usual error.
+    if page.first.saturating_mul(plan.nodes_per_claim) > state.settings.graphql.max_nodes {
+        return None;
+    }
     let nodes = feed::claims_page(&state.db, actor, &arguments.filter, &page, &plan.node)
         .await
         .ok()?;

@@ -1,9 +1,10 @@
 //! Access to what the handler put into each request's context.
 
-use async_graphql::Context;
+use async_graphql::{Context, ErrorExtensions};
 
 use super::loaders::RequestLoader;
 use crate::domain::Actor;
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// The state, the acting party and the request's loader.
@@ -15,8 +16,17 @@ pub struct Ctx<'a> {
 
 pub fn request_ctx<'a>(ctx: &Context<'a>) -> async_graphql::Result<Ctx<'a>> {
     Ok(Ctx {
-        state: ctx.data::<AppState>()?,
-        actor: ctx.data::<Actor>()?,
-        loader: ctx.data::<RequestLoader>()?,
+        state: data::<AppState>(ctx)?,
+        actor: data::<Actor>(ctx)?,
+        loader: data::<RequestLoader>(ctx)?,
+    })
+}
+
+/// Something the door puts into every request's context. Missing, it is the server's
+/// fault, never the client's: an INTERNAL error (every error raised on our side carries
+/// its code; errors without one are the library's verdicts on the request itself).
+pub fn data<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> async_graphql::Result<&'a T> {
+    ctx.data::<T>().map_err(|error| {
+        AppError::Internal(anyhow::anyhow!("request context: {}", error.message)).extend()
     })
 }

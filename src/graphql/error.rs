@@ -8,9 +8,11 @@ use crate::error::{AppError, ErrorCode};
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        if let AppError::Internal(cause) = self {
+        match self {
             // The cause goes to the log only; the client sees a fixed sentence.
-            tracing::error!(error = ?cause, "internal error");
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(error = ?cause, "database unavailable"),
+            _ => {}
         }
         async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
             ext.set("code", self.code().as_str());
@@ -52,6 +54,7 @@ impl From<&Arc<AppError>> for AppError {
             AppError::Unauthenticated => AppError::Unauthenticated,
             AppError::Forbidden { needed } => AppError::Forbidden { needed: *needed },
             AppError::SlowSubscriber { missed } => AppError::SlowSubscriber { missed: *missed },
+            AppError::Unavailable(e) => AppError::Unavailable(anyhow::anyhow!("{e:#}")),
             AppError::Internal(e) => AppError::Internal(anyhow::anyhow!("{e:#}")),
         }
     }
@@ -74,8 +77,11 @@ impl<T> GqlResult<T> for Result<T, Arc<AppError>> {
     }
 }
 
-/// Gives errors raised by async-graphql itself (syntax, unknown fields, wrong argument
-/// types, limits) the `BAD_USER_INPUT` code, so that every error has one.
+/// Gives errors raised by async-graphql itself the `BAD_USER_INPUT` code, so that every
+/// error has one. Every error raised on our side carries its own code (INTERNAL for the
+/// server's failures, see `context::data`), so an error without one is the library's
+/// verdict on the request itself: its syntax, its validation, the coercion of its
+/// arguments and variables, or an operation this transport does not run.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {

@@ -9,23 +9,28 @@ mod connection;
 mod context;
 mod error;
 mod keys;
+pub mod limits;
 mod loaders;
 mod quantity;
 pub mod schema;
 mod source;
 mod subscription;
+pub(crate) mod transport;
 mod verification;
 mod webhooks;
 
-use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_actix_web::GraphQLBatchRequest;
 
+use crate::auth::middleware;
+use crate::auth::{Authenticator, Credentials};
+use crate::config::IntrospectionPolicy;
 use crate::domain::Actor;
+use crate::error::ErrorCode;
 use crate::state::AppState;
 pub use schema::{AppSchema, sdl};
 
@@ -45,14 +50,6 @@ impl GraphiqlPage {
         let base = settings.graphiql_cdn.trim_end_matches('/');
         Self(Some(html.replace("https://unpkg.com", base)))
     }
-}
-
-/// The actor the auth middleware resolved for this request.
-fn request_actor(http: &HttpRequest) -> Actor {
-    http.extensions()
-        .get::<Actor>()
-        .cloned()
-        .unwrap_or_else(Actor::refused)
 }
 
 fn loader(state: &AppState, actor: Actor) -> loaders::RequestLoader {
@@ -77,71 +74,244 @@ fn prepare(
     actor: Actor,
     mut request: async_graphql::Request,
 ) -> async_graphql::Request {
-    let loader = loader(state, actor.clone());
+    let kind = operation_type(&mut request);
+    let shaper = http.app_data::<web::Data<crate::webhooks::GraphqlShaper>>();
+    with_context(state, actor, shaper, kind, request)
+}
+
+/// A request sent on a websocket, with what its resolvers need.
+pub fn socket_request(
+    state: &AppState,
+    actor: Actor,
+    shaper: Option<&web::Data<crate::webhooks::GraphqlShaper>>,
+    kind: Option<OperationType>,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
+    with_context(state, actor, shaper, kind, request)
+}
+
+fn with_context(
+    state: &AppState,
+    actor: Actor,
+    shaper: Option<&web::Data<crate::webhooks::GraphqlShaper>>,
+    kind: Option<OperationType>,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
+    let loader = match kind {
+        // Every event must show the records as they are now.
+        Some(OperationType::Subscription) => live_loader(state, actor.clone()),
+        _ => loader(state, actor.clone()),
+    };
     // Queries cache per request: rows loaded together with others (speakers with claims,
     // articles and outlets with appearances) are fed in and not loaded again. Mutations
     // run one after another and change rows, so their reads always go to the database.
-    if is_mutation(&mut request) {
+    if kind == Some(OperationType::Mutation) {
         loader.enable_all_cache(false);
     }
     let request = request.data(state.clone()).data(actor).data(loader);
     // Registering webhooks validates their payload selections against the schema.
-    match http.app_data::<web::Data<crate::webhooks::GraphqlShaper>>() {
+    match shaper {
         Some(shaper) => request.data(shaper.clone()),
         None => request,
     }
 }
 
+/// The schemas served and what requests may cost: built once at start-up.
+pub struct Door {
+    /// With introspection and field suggestions.
+    open: AppSchema,
+    /// Without them, for callers the introspection policy keeps out.
+    sealed: AppSchema,
+    costs: limits::CostModel,
+    introspection: IntrospectionPolicy,
+    max_batch_size: usize,
+}
+
+impl Door {
+    pub fn new(settings: &crate::config::GraphqlSettings) -> anyhow::Result<Self> {
+        let open = schema::build(settings);
+        let costs =
+            limits::CostModel::from_sdl(&open.sdl(), limits::Limits::from_settings(settings))?;
+        Ok(Self {
+            sealed: schema::build_sealed(settings),
+            open,
+            costs,
+            introspection: settings.introspection,
+            max_batch_size: settings.max_batch_size,
+        })
+    }
+
+    /// The full schema (webhook payloads are shaped with it).
+    pub fn schema(&self) -> &AppSchema {
+        &self.open
+    }
+
+    /// The schema `actor`'s requests run on, by the introspection policy.
+    pub fn schema_for(&self, actor: &Actor) -> &AppSchema {
+        let introspects = match self.introspection {
+            IntrospectionPolicy::Everyone => true,
+            IntrospectionPolicy::Authenticated => actor.authenticated,
+            IntrospectionPolicy::Off => false,
+        };
+        if introspects {
+            &self.open
+        } else {
+            &self.sealed
+        }
+    }
+
+    /// Measures one request (its document parsed here, once, and kept in it) and adds
+    /// it to `total`; refuses it, or the total, when over a ceiling. A document that does
+    /// not parse costs nothing here: executing it reports the syntax error.
+    pub fn measure(
+        &self,
+        request: &mut async_graphql::Request,
+        total: limits::Cost,
+    ) -> Result<limits::Cost, limits::Refusal> {
+        limits::check_nesting(&request.query)?;
+        let variables = request.variables.clone();
+        let Ok(document) = request.parsed_query() else {
+            return Ok(total);
+        };
+        let total = total.plus(self.costs.measure(document, &variables)?);
+        total.check(self.costs.limits())?;
+        Ok(total)
+    }
+}
+
 /// POST /graphql: one request, or a batch (a JSON array) of at most
-/// `graphql.max_batch_size`, each with its own loader.
+/// `graphql.max_batch_size`, each with its own loader. Cheap refusals come first: the
+/// body's size and type, a caller who may not read at all, the document's cost; only
+/// then are credentials looked up and the request charged to its rate-limit budget.
 pub async fn graphql_post(
     http: HttpRequest,
+    payload: web::Payload,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
-    request: GraphQLBatchRequest,
+    door: web::Data<Door>,
+    authenticator: web::Data<Authenticator>,
 ) -> HttpResponse {
-    let actor = request_actor(&http);
-    let mut learn = None;
-    let batch = match request.into_inner() {
-        BatchRequest::Single(single) => {
-            if state.settings.graphql.compiled_queries {
-                match compiled::lookup(&single.query, state.page_limits()) {
-                    compiled::Known::Compiled(plan) => {
-                        if let Some(body) = compiled::execute(&state, &actor, &plan, &single).await
-                        {
-                            return HttpResponse::Ok()
-                                .content_type("application/json")
-                                .body(body);
-                        }
-                    }
-                    compiled::Known::Unseen => learn = Some(single.query.clone()),
-                    compiled::Known::NotCompilable => {}
-                }
-            }
-            BatchRequest::Single(prepare(&http, &state, actor, single))
-        }
-        BatchRequest::Batch(requests) => {
-            let limit = state.settings.graphql.max_batch_size;
-            if requests.len() > limit {
-                let message = format!(
-                    "a batch may hold at most {limit} requests (got {})",
-                    requests.len()
-                );
-                return error_response(actix_web::http::StatusCode::BAD_REQUEST, &message);
-            }
-            BatchRequest::Batch(
-                requests
-                    .into_iter()
-                    .map(|r| prepare(&http, &state, actor.clone(), r))
-                    .collect(),
-            )
+    let body = match transport::read_json_body(&http, payload, state.settings.server.max_body_bytes)
+        .await
+    {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return transport::refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                &format!("the body is not a GraphQL request: {error}"),
+            );
         }
     };
-    // One after another, in order: a batch may mix reads and writes, and each must see
-    // what the ones before it wrote (the library would run them concurrently).
+    if !may_read_anonymously(&http, &authenticator) {
+        return transport::unauthenticated();
+    }
+    if let BatchRequest::Single(single) = &batch
+        && state.settings.graphql.compiled_queries
+        && let compiled::Known::Compiled(plan) =
+            compiled::lookup(&single.query, state.page_limits())
+    {
+        // A text compiled before has been measured before; only its page size can
+        // differ, and the compiled path declines pages over the node ceiling.
+        let actor = match admitted(&http, &authenticator).await {
+            Ok(actor) => actor,
+            Err(refused) => return refused,
+        };
+        if let Some(body) = compiled::execute(&state, &actor, &plan, single).await {
+            return HttpResponse::Ok()
+                .content_type("application/json")
+                .body(body);
+        }
+        return run(&http, &state, &door, actor, batch).await;
+    }
+    let batch = match measured(&door, batch) {
+        Ok(batch) => batch,
+        Err(refusal) => return refused(&refusal),
+    };
+    let actor = match admitted(&http, &authenticator).await {
+        Ok(actor) => actor,
+        Err(refused) => return refused,
+    };
+    run(&http, &state, &door, actor, batch).await
+}
+
+/// Whether a caller without credentials may go on (with them, the lookup decides).
+fn may_read_anonymously(http: &HttpRequest, authenticator: &Authenticator) -> bool {
+    !matches!(middleware::credentials(http), Credentials::None) || authenticator.anonymous_reads()
+}
+
+/// The batch, each document parsed once and the whole measured as one budget.
+fn measured(door: &Door, batch: BatchRequest) -> Result<BatchRequest, limits::Refusal> {
+    match batch {
+        BatchRequest::Single(mut single) => {
+            door.measure(&mut single, limits::Cost::default())?;
+            Ok(BatchRequest::Single(single))
+        }
+        BatchRequest::Batch(mut requests) => {
+            if requests.len() > door.max_batch_size {
+                return Err(limits::Refusal::Invalid(format!(
+                    "a batch may hold at most {} requests (got {})",
+                    door.max_batch_size,
+                    requests.len()
+                )));
+            }
+            let mut total = limits::Cost::default();
+            for request in &mut requests {
+                total = door.measure(request, total)?;
+            }
+            Ok(BatchRequest::Batch(requests))
+        }
+    }
+}
+
+/// 400 for a request refused by `measured`.
+fn refused(refusal: &limits::Refusal) -> HttpResponse {
+    transport::respond(
+        StatusCode::BAD_REQUEST,
+        transport::refused_document(refusal),
+    )
+}
+
+/// The caller's actor, charged to its budget; refused callers get 401, and a failure
+/// to check the credentials is UNAVAILABLE, never a refusal.
+async fn admitted(
+    http: &HttpRequest,
+    authenticator: &Authenticator,
+) -> Result<Actor, HttpResponse> {
+    let resolved = middleware::admit(http, authenticator)
+        .await
+        .map_err(|refusal| {
+            let (status, error) = transport::refused_admission(refusal);
+            transport::respond(status, error)
+        })?;
+    if resolved.actor.role.is_none() {
+        return Err(transport::unauthenticated());
+    }
+    Ok(resolved.actor)
+}
+
+/// Executes a measured batch as `actor`. One after another, in order: a batch may mix
+/// reads and writes, and each must see what the ones before it wrote (the library would
+/// run them concurrently).
+async fn run(
+    http: &HttpRequest,
+    state: &AppState,
+    door: &Door,
+    actor: Actor,
+    batch: BatchRequest,
+) -> HttpResponse {
+    let schema = door.schema_for(&actor);
     let response = match batch {
         BatchRequest::Single(request) => {
-            let response = schema.execute(request).await;
+            let learn = state
+                .settings
+                .graphql
+                .compiled_queries
+                .then(|| request.query.clone());
+            let response = schema.execute(prepare(http, state, actor, request)).await;
             // Only a text that ran without any error is known to be a valid document.
             if let Some(query) = learn.filter(|_| response.errors.is_empty()) {
                 compiled::learn(&query, state.page_limits());
@@ -151,7 +321,11 @@ pub async fn graphql_post(
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(schema.execute(request).await);
+                responses.push(
+                    schema
+                        .execute(prepare(http, state, actor.clone(), request))
+                        .await,
+                );
             }
             BatchResponse::Batch(responses)
         }
@@ -164,7 +338,8 @@ pub async fn graphql_post(
 pub async fn graphql_get(
     http: HttpRequest,
     state: web::Data<AppState>,
-    schema: web::Data<AppSchema>,
+    door: web::Data<Door>,
+    authenticator: web::Data<Authenticator>,
     graphiql: web::Data<GraphiqlPage>,
 ) -> HttpResponse {
     let query_string = http.query_string();
@@ -181,13 +356,33 @@ pub async fn graphql_get(
             .content_type("text/html; charset=utf-8")
             .body(page.clone());
     }
-    let mut request = match async_graphql::http::parse_query_string(query_string) {
+    if !may_read_anonymously(&http, &authenticator) {
+        return transport::unauthenticated();
+    }
+    let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => request,
-        Err(e) => return error_response(actix_web::http::StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => {
+            return transport::refusal(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                &e.to_string(),
+            );
+        }
+    };
+    let BatchRequest::Single(mut request) = (match measured(&door, BatchRequest::Single(request)) {
+        Ok(batch) => batch,
+        Err(refusal) => return refused(&refusal),
+    }) else {
+        return transport::refusal(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            "one request per GET",
+        );
     };
     if is_mutation(&mut request) {
-        let mut response = error_response(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        let mut response = transport::refusal(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadUserInput,
             "mutations are only accepted over POST",
         );
         response
@@ -195,31 +390,43 @@ pub async fn graphql_get(
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    let response = schema
-        .execute(prepare(&http, &state, request_actor(&http), request))
+    let actor = match admitted(&http, &authenticator).await {
+        Ok(actor) => actor,
+        Err(refused) => return refused,
+    };
+    let response = door
+        .schema_for(&actor)
+        .execute(prepare(&http, &state, actor, request))
         .await;
     HttpResponse::Ok().json(response)
-}
-
-fn error_response(status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }]
-    }))
 }
 
 /// Whether the request's operation is a mutation. The document parsed here stays with the
 /// request, so that executing it does not parse it again.
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    operation_type(request) == Some(OperationType::Mutation)
+}
+
+/// The type of the operation the request runs (`None` when its document does not
+/// parse, or names no operation it has). The document parsed here stays with the
+/// request, so that executing it does not parse it again.
+pub fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
     let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
-    let is_mutation = |ty: OperationType| ty == OperationType::Mutation;
+    let document = request.parsed_query().ok()?;
     match (&document.operations, operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => is_mutation(op.node.ty),
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
-            .any(|(n, op)| n.as_str() == name && is_mutation(op.node.ty)),
-        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| is_mutation(op.node.ty)),
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => {
+            // Ambiguous (execution refuses it): a mutation if any could be one.
+            let mut types = ops.values().map(|op| op.node.ty);
+            if types.clone().any(|ty| ty == OperationType::Mutation) {
+                Some(OperationType::Mutation)
+            } else {
+                types.next()
+            }
+        }
     }
 }

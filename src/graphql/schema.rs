@@ -50,11 +50,19 @@ pub fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     .extension(ErrorCodes)
 }
 
-/// The schema served, with the configured limits. Built once at start-up.
+/// The schema served, with the configured depth limit (the other ceilings are counted
+/// before validation, in `limits`). Built once at start-up.
 pub fn build(settings: &GraphqlSettings) -> AppSchema {
+    builder().limit_depth(settings.max_depth).finish()
+}
+
+/// The same schema for callers the introspection policy keeps out: no introspection,
+/// and no "did you mean …" suggestions, which would spell the schema out too.
+pub fn build_sealed(settings: &GraphqlSettings) -> AppSchema {
     builder()
         .limit_depth(settings.max_depth)
-        .limit_complexity(settings.max_complexity)
+        .disable_introspection()
+        .disable_suggestions()
         .finish()
 }
 

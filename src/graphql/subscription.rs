@@ -206,8 +206,14 @@ where
     W: watch::Watch,
     T: From<W::Notice>,
 {
-    let state = ctx.data::<AppState>()?;
-    let connection = ctx.data::<Connection>()?;
+    let state = super::context::data::<AppState>(ctx)?;
+    let Ok(connection) = ctx.data::<Connection>() else {
+        return Err(AppError::invalid(
+            "operation",
+            "subscriptions are served over the websocket at /graphql (graphql-transport-ws)",
+        )
+        .extend());
+    };
     let notices = watch::subscribe(
         &connection.hub,
         state.db.clone(),

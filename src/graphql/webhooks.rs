@@ -14,7 +14,7 @@ use crate::views::{self, WebhookDeliveryState};
 use crate::webhooks::GraphqlShaper;
 
 fn shaper<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a GraphqlShaper> {
-    Ok(ctx.data::<web::Data<GraphqlShaper>>()?.get_ref())
+    Ok(super::context::data::<web::Data<GraphqlShaper>>(ctx)?.get_ref())
 }
 
 fn policy(ctx: &Context<'_>) -> async_graphql::Result<TargetPolicy> {

@@ -17,10 +17,11 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, broadcast};
 
-use crate::auth::{Authenticator, Credentials};
+use crate::auth::{Authenticator, Credentials, Resolved};
 use crate::config::LiveSettings;
 use crate::domain::Actor;
 use crate::entity::outbox_event;
+use crate::error::AppError;
 use crate::service::keys::KeyEpoch;
 use crate::service::outbox::{self, Position};
 
@@ -244,13 +245,15 @@ impl Notifications {
     }
 }
 
-/// Who is on the other end of a long-lived connection. The credentials are checked again
-/// whenever an API key changes (a revocation is an outbox event too) and at least every
-/// `RECHECK`, so a revoked key or an expired token stops receiving events.
+/// Who is on the other end of a long-lived connection. Each operation sent on it checks
+/// the credentials again (cheap: an accepted key is remembered until a key changes
+/// anywhere, a token's expiry is known), and so does each event delivered when an API
+/// key changed (a revocation is an outbox event too), when the credentials expired, or
+/// at least every `RECHECK`: a revoked key or an expired token does nothing more.
 pub struct Identity {
     authenticator: actix_web::web::Data<Authenticator>,
     token: Option<String>,
-    checked: Mutex<(Actor, Instant)>,
+    checked: Mutex<(Resolved, Instant)>,
 }
 
 const RECHECK: Duration = Duration::from_secs(60);
@@ -259,28 +262,43 @@ impl Identity {
     pub fn new(
         authenticator: actix_web::web::Data<Authenticator>,
         token: Option<String>,
-        actor: Actor,
+        resolved: Resolved,
     ) -> Self {
         Self {
             authenticator,
             token,
-            checked: Mutex::new((actor, Instant::now())),
+            checked: Mutex::new((resolved, Instant::now())),
         }
     }
 
-    /// The actor now; `keys_changed` forces a fresh check.
-    pub async fn current(&self, keys_changed: bool) -> Actor {
+    /// The actor for an operation sent now.
+    pub async fn for_operation(&self) -> Result<Actor, AppError> {
         let mut checked = self.checked.lock().await;
-        if keys_changed || checked.1.elapsed() >= RECHECK {
-            let credentials = self
-                .token
-                .as_deref()
-                .map_or(Credentials::None, Credentials::Bearer);
-            *checked = (
-                self.authenticator.resolve(credentials).await,
-                Instant::now(),
-            );
+        self.refresh(&mut checked).await
+    }
+
+    /// The actor an event is shown to now; `keys_changed` forces a fresh check.
+    pub async fn for_event(&self, keys_changed: bool) -> Result<Actor, AppError> {
+        let mut checked = self.checked.lock().await;
+        if keys_changed || checked.0.expired() || checked.1.elapsed() >= RECHECK {
+            return self.refresh(&mut checked).await;
         }
-        checked.0.clone()
+        Ok(checked.0.actor.clone())
+    }
+
+    async fn refresh(&self, checked: &mut (Resolved, Instant)) -> Result<Actor, AppError> {
+        let credentials = self
+            .token
+            .as_deref()
+            .map_or(Credentials::None, Credentials::Bearer);
+        let mut resolved = self.authenticator.resolve(credentials).await?;
+        if resolved.expired() {
+            resolved = Resolved {
+                actor: Actor::refused(),
+                expires_at: None,
+            };
+        }
+        *checked = (resolved, Instant::now());
+        Ok(checked.0.actor.clone())
     }
 }

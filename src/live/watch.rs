@@ -62,7 +62,10 @@ pub fn subscribe<W: Watch>(
                 Err(RecvError::Closed) => return None,
             };
             let keys_changed = event.entity_type == "api_key";
-            let actor = subscriber.identity.current(keys_changed).await;
+            let actor = match subscriber.identity.for_event(keys_changed).await {
+                Ok(actor) => actor,
+                Err(error) => return Some((Err(error), Some(subscriber))),
+            };
             if let Err(refused) = require(&actor, Role::Viewer) {
                 return Some((Err(refused), None));
             }

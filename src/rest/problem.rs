@@ -101,6 +101,12 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str, u16)] = &[
     ),
     ("RATE_LIMITED", "rate-limited", "Too many requests", 429),
     ("INTERNAL", "internal", "Internal error", 500),
+    (
+        "UNAVAILABLE",
+        "unavailable",
+        "The database is unavailable; retry shortly",
+        503,
+    ),
 ];
 
 /// A REST error: problem details, boxed so that results stay small.
@@ -196,6 +202,12 @@ impl From<AppError> for Problem {
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 Problem::new("INTERNAL", error.to_string())
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = ?cause, "database unavailable");
+                let mut problem = Problem::new("UNAVAILABLE", error.to_string());
+                problem.retry_after = Some(1);
+                problem
             }
             other => Problem::new(other.code().as_str(), other.to_string()),
         }

@@ -264,14 +264,19 @@ pub async fn authenticate(
         .last_used_at
         .is_none_or(|used| (at - used).num_seconds() >= LAST_USED_GRANULARITY_SECS)
     {
-        api_key::Entity::update_many()
+        // Bookkeeping only: a write that cannot be made now (SQLite's write lock held
+        // past the busy timeout, say) must not refuse a valid key.
+        if let Err(error) = api_key::Entity::update_many()
             .col_expr(
                 api_key::Column::LastUsedAt,
                 sea_orm::sea_query::Expr::value(now()),
             )
             .filter(api_key::Column::Id.eq(key.id))
             .exec(db)
-            .await?;
+            .await
+        {
+            tracing::warn!(%error, key_id = %key.key_id, "recording a key's last use failed");
+        }
     }
     Ok(Ok(Accepted {
         actor: Actor::principal(principal.id, &principal.name, role_of(&principal)?),

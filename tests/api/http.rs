@@ -96,8 +96,9 @@ both_backends! {
         assert_eq!(response.status(), 400);
         // A deeply nested query is refused by the depth limit, not executed.
         let deep = format!("{{ claims {{ edges {{ node {} }} }} }}", "{ appearances { edges { node { claim ".repeat(6) + "{ id }" + &" } } } }".repeat(6));
-        let (code, _) = app.gql_error(&deep, json!({})).await;
-        assert_eq!(code, "BAD_USER_INPUT");
+        let (code, error) = app.gql_error(&deep, json!({})).await;
+        assert_eq!(code, "QUERY_TOO_COMPLEX");
+        assert_eq!(error["extensions"]["measure"], "depth", "{error}");
     }
 }
 

@@ -15,7 +15,7 @@ use crate::both_backends;
 use crate::helpers::{TestApp, id};
 
 /// How long a test waits for an event that should come.
-const PATIENCE: Duration = Duration::from_secs(10);
+pub const PATIENCE: Duration = Duration::from_secs(10);
 /// How long a test listens to show that nothing (more) comes.
 const QUIET: Duration = Duration::from_millis(1500);
 
@@ -36,21 +36,33 @@ pub enum Received {
 }
 
 impl Socket {
-    /// Opens a socket to `address` and sends `connection_init` with `payload`; returns
-    /// the socket once acknowledged, or the close code and reason.
-    pub async fn connect(address: &str, payload: Value) -> Result<Socket, (u16, String)> {
+    /// Opens a socket to `address` without saying anything on it yet; `Err` with the
+    /// HTTP status when the upgrade is refused.
+    pub async fn open(address: &str) -> Result<Socket, u16> {
         let url = format!("{}/graphql", address.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert(
             "sec-websocket-protocol",
             HeaderValue::from_static("graphql-transport-ws"),
         );
-        let (ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let (ws, response) = match tokio_tungstenite::connect_async(request).await {
+            Ok(connected) => connected,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                return Err(response.status().as_u16());
+            }
+            Err(other) => panic!("websocket upgrade failed: {other}"),
+        };
         assert_eq!(
             response.headers()["sec-websocket-protocol"],
             "graphql-transport-ws"
         );
-        let mut socket = Socket { ws };
+        Ok(Socket { ws })
+    }
+
+    /// Opens a socket to `address` and sends `connection_init` with `payload`; returns
+    /// the socket once acknowledged, or the close code and reason.
+    pub async fn connect(address: &str, payload: Value) -> Result<Socket, (u16, String)> {
+        let mut socket = Socket::open(address).await.expect("upgraded");
         socket
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
@@ -68,16 +80,18 @@ impl Socket {
             .unwrap_or_else(|closed| panic!("connection refused: {closed:?}"))
     }
 
-    async fn send(&mut self, message: Value) {
-        self.ws
-            .send(Message::text(message.to_string()))
-            .await
-            .unwrap();
+    pub async fn send(&mut self, message: Value) {
+        self.send_text(message.to_string()).await;
+    }
+
+    /// Sends a text frame as it is (malformed messages included).
+    pub async fn send_text(&mut self, text: String) {
+        self.ws.send(Message::text(text)).await.unwrap();
     }
 
     /// The next protocol message (pings answered on the way), `Err` when closed, `None`
     /// after `wait` without a message.
-    async fn receive(&mut self, wait: Duration) -> Option<Result<Value, (u16, String)>> {
+    pub async fn receive(&mut self, wait: Duration) -> Option<Result<Value, (u16, String)>> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let next = tokio::time::timeout_at(deadline, self.ws.next())
