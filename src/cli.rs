@@ -238,9 +238,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = cli.settings(database.database_url.as_deref(), bind.as_deref())?;
             let bootstrap = settings.auth.bootstrap_admin_key;
+            let key_file = std::path::PathBuf::from(&settings.auth.bootstrap_key_file);
             let app = Application::build(settings).await?;
             if bootstrap && let Some(created) = keys::ensure_admin_key(&app.state().db).await? {
-                announce_first_admin_key(&created.secret);
+                hand_over_first_admin_key(&created, &key_file)?;
             }
             if *with_demo {
                 let summary = demo::load(&app.state().db).await?;
@@ -357,10 +358,54 @@ async fn run_import(
     Ok(())
 }
 
-/// Shown once, on stderr, like a database's generated first password.
+/// Hands the first admin key to the operator, and only to them: on the terminal when
+/// stderr is one (like a database's generated first password), else in a file that only
+/// this user can read. Never through the log stream, where it would land in log
+/// pipelines (and, as several lines, break their parsing); the log says where it went.
+fn hand_over_first_admin_key(
+    created: &keys::CreatedKey,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let key_id = &created.record.key.key_id;
+    if std::io::stderr().is_terminal() {
+        announce_first_admin_key(&created.secret);
+        tracing::info!(%key_id, "no admin API key existed; one was created and shown on the terminal");
+        return Ok(());
+    }
+    write_private_file(file, &format!("{}\n", created.secret))?;
+    tracing::warn!(
+        %key_id,
+        file = %file.display(),
+        "no admin API key existed; one was created and written to the file, readable only by this user: store the key and delete the file"
+    );
+    Ok(())
+}
+
+/// Writes `contents` to `path` readable and writable by this user only: written to a
+/// new file beside it with those permissions, then moved into place.
+fn write_private_file(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let staging = path.with_extension("partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&staging).map_err(|e| {
+        anyhow::anyhow!("writing the first admin key to {}: {e}", staging.display())
+    })?;
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&staging, path)?;
+    Ok(())
+}
+
+/// Shown once, on the terminal.
 #[allow(
     clippy::print_stderr,
-    reason = "the one-time secret must reach the operator"
+    reason = "the one-time secret must reach the operator at the terminal"
 )]
 fn announce_first_admin_key(secret: &str) {
     eprintln!(

@@ -92,8 +92,11 @@ pub struct PublicSettings {
 pub struct AuthSettings {
     /// Let callers without credentials read (never write).
     pub anonymous_reads: bool,
-    /// On a database without a usable admin key, `serve` creates one and prints it once.
+    /// On a database without a usable admin key, `serve` creates one and hands it over
+    /// once: on the terminal, or (stderr not a terminal) in `bootstrap_key_file`.
     pub bootstrap_admin_key: bool,
+    /// Where the first admin key is written when stderr is not a terminal (mode 0600).
+    pub bootstrap_key_file: String,
     /// How long an accepted API key is remembered (0: never).
     pub key_cache_secs: u64,
     pub jwt: JwtSettings,

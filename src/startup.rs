@@ -159,6 +159,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
     let hub = web::Data::new(hub);
     let shaper = web::Data::new(crate::webhooks::GraphqlShaper::new(
         schema.clone(),
+        door.costs(),
         state.clone(),
     ));
     if settings.webhooks.enabled {
@@ -171,6 +172,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
         crate::webhooks::start(
             state.background.clone(),
             schema.clone(),
+            door.costs(),
             reading,
             &settings.webhooks,
         )?;
@@ -232,6 +234,7 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
             .service(
                 web::scope("/api/v1")
                     .wrap(from_fn(rest::idempotency::idempotency))
+                    .wrap(from_fn(rest::text::reject_nul))
                     .wrap(from_fn(authenticate))
                     .configure(rest::configure)
                     .default_service(web::to(rest::not_found)),

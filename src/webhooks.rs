@@ -22,6 +22,7 @@ use crate::domain::{Actor, Role};
 use crate::entity::outbox_event;
 use crate::error::AppError;
 use crate::graphql::AppSchema;
+use crate::graphql::limits::CostModel;
 use crate::service::outbox;
 use crate::service::webhooks::{self, Due, Outcome, RetryPolicy, Shaper, TargetPolicy, record_of};
 use crate::state::AppState;
@@ -59,12 +60,17 @@ fn default_selection(record: &str) -> &'static str {
 /// Builds payload data through the GraphQL schema, reading as a viewer.
 pub struct GraphqlShaper {
     schema: AppSchema,
+    costs: Arc<CostModel>,
     state: AppState,
 }
 
 impl GraphqlShaper {
-    pub fn new(schema: AppSchema, state: AppState) -> Self {
-        Self { schema, state }
+    pub fn new(schema: AppSchema, costs: Arc<CostModel>, state: AppState) -> Self {
+        Self {
+            schema,
+            costs,
+            state,
+        }
     }
 
     fn document(record: &str, selection: &str) -> String {
@@ -89,10 +95,14 @@ impl Shaper for GraphqlShaper {
             if selection.contains("mutation") || selection.contains("subscription") {
                 return Err("a selection reads fields; it cannot hold operations".into());
             }
-            // Executed without any data: a document that passes validation fails only in
-            // its resolvers, whose errors carry a path; validation errors have none.
-            let request = Request::new(Self::document(record, selection))
+            // Measured like a request (it runs for every event), then executed without
+            // any data: a document that passes validation fails only in its resolvers,
+            // whose errors carry a path; validation errors have none.
+            let mut request = Request::new(Self::document(record, selection))
                 .variables(Variables::from_json(json!({ "id": uuid::Uuid::nil() })));
+            self.costs
+                .measure_request(&mut request, Default::default())
+                .map_err(|refusal| refusal.to_string())?;
             let response = self.schema.execute(request).await;
             let problems: Vec<String> = response
                 .errors
@@ -264,13 +274,14 @@ fn describe(error: &reqwest::Error) -> String {
 pub fn start(
     db: DatabaseConnection,
     schema: AppSchema,
+    costs: Arc<CostModel>,
     state: AppState,
     settings: &WebhookSettings,
 ) -> anyhow::Result<()> {
     let sender = Sender::new(settings)?;
     let engine = Engine {
         db,
-        shaper: GraphqlShaper::new(schema, state),
+        shaper: GraphqlShaper::new(schema, costs, state),
         sender,
         retry: RetryPolicy {
             initial: chrono::Duration::milliseconds(settings.initial_backoff_ms.max(1) as i64),

@@ -229,6 +229,19 @@ pub struct Standing {
     pub conflicts_with: Vec<Uuid>,
 }
 
+/// The one rule for two figures being in conflict: both in the current time window
+/// (after `cutoff`), neither refuted (a refuted figure is settled), from different
+/// sources, with disjoint intervals. Figures' standings and the conflict records both
+/// follow it, so they always say the same.
+fn in_conflict(f: &Figure, g: &Figure, cutoff: DateTime<Utc>) -> bool {
+    f.at > cutoff
+        && g.at > cutoff
+        && !f.refuted
+        && !g.refuted
+        && f.other_source(g)
+        && f.interval.disjoint(&g.interval)
+}
+
 /// The standing of each of `figures` (all about one quantity), in the same order.
 pub fn assess(figures: &[Figure]) -> Vec<Standing> {
     let Some(latest) = figures.iter().map(|f| f.at).max() else {
@@ -243,16 +256,11 @@ pub fn assess(figures: &[Figure]) -> Vec<Standing> {
     figures
         .iter()
         .map(|f| {
-            let conflicts_with: Vec<Uuid> = if current(f) {
-                figures
-                    .iter()
-                    .filter(|g| current(g) && f.other_source(g))
-                    .filter(|g| f.interval.disjoint(&g.interval))
-                    .map(|g| g.claim_id)
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let conflicts_with: Vec<Uuid> = figures
+                .iter()
+                .filter(|g| in_conflict(f, g, cutoff))
+                .map(|g| g.claim_id)
+                .collect();
             let status = if !conflicts_with.is_empty() {
                 FigureStatus::Conflict
             } else if best.is_some_and(|b| !f.interval.disjoint(&b.interval)) {
@@ -283,15 +291,12 @@ pub fn open_conflicts(figures: &[Figure]) -> Vec<(Uuid, Uuid)> {
         return Vec::new();
     };
     let cutoff = latest - conflict_window();
-    let mut open: Vec<&Figure> = figures
-        .iter()
-        .filter(|f| f.at > cutoff && !f.refuted)
-        .collect();
+    let mut open: Vec<&Figure> = figures.iter().collect();
     open.sort_by_key(|f| f.claim_id);
     let mut pairs = Vec::new();
     for (i, f) in open.iter().enumerate() {
         for g in &open[i + 1..] {
-            if f.other_source(g) && f.interval.disjoint(&g.interval) {
+            if in_conflict(f, g, cutoff) {
                 pairs.push((f.claim_id, g.claim_id));
                 if pairs.len() == MAX_OPEN_CONFLICTS {
                     return pairs;
@@ -433,7 +438,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refuted_figure_still_disagrees_but_leaves_no_open_conflict() {
+    fn a_refuted_figure_is_settled_in_its_standing_and_in_the_conflicts_alike() {
         let mut figures = [
             figure(1, 1, exactly(129), day(14, 9)),
             figure(2, 2, exactly(150), day(14, 18)),
@@ -441,7 +446,9 @@ mod tests {
         figures[1].refuted = true;
         let standings = assess(&figures);
         assert!(standings[0].best, "the refuted later figure does not stand");
-        assert_eq!(standings[1].status, FigureStatus::Conflict);
+        assert_eq!(standings[0].status, FigureStatus::Consistent);
+        assert_eq!(standings[1].status, FigureStatus::Superseded);
+        assert!(standings.iter().all(|s| s.conflicts_with.is_empty()));
         assert!(open_conflicts(&figures).is_empty());
     }
 

@@ -14,7 +14,9 @@ pub use article_url::ArticleUrl;
 pub use claim_status::ClaimStatus;
 pub use enums::{CandidateStatus, ClaimKind, SourceKind, Stance};
 pub use quantity::Quantity;
-pub use text::{BoundedText, FieldError, Validator};
+pub use text::{
+    BoundedText, FieldError, NUL_MESSAGE, Validator, char_slice, locate, nul_path, same_words,
+};
 pub use verdict::Verdict;
 
 /// Declares a value enum stored as a stable lower_snake_case string, with GraphQL

@@ -20,6 +20,38 @@ impl FieldError {
     }
 }
 
+/// Why text with a NUL character is refused: no text the service keeps may hold one
+/// (PostgreSQL cannot store it, and an export must import anywhere).
+pub const NUL_MESSAGE: &str = "must not contain NUL (U+0000) characters";
+
+/// The dotted path of the first string (or member name) in a JSON `value` holding a NUL,
+/// if any.
+pub fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    let child = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &child(&i.to_string()))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(name, item)| {
+            let path = child(name);
+            if name.contains('\0') {
+                Some(path)
+            } else {
+                nul_path(item, &path)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Text trimmed of surrounding whitespace, non-empty and at most `max` characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BoundedText(String);
@@ -30,6 +62,9 @@ impl BoundedText {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(FieldError::new(field, "must not be blank"));
+        }
+        if trimmed.contains('\0') {
+            return Err(FieldError::new(field, NUL_MESSAGE));
         }
         let length = trimmed.chars().count();
         if length > max {
@@ -58,6 +93,76 @@ impl BoundedText {
     }
 }
 
+/// The characters `start..end` of `text` (spans count Unicode characters), if `text`
+/// has that many.
+pub fn char_slice(text: &str, start: usize, end: usize) -> Option<&str> {
+    let mut indices = text.char_indices().map(|(i, _)| i).chain([text.len()]);
+    let from = indices.nth(start)?;
+    let to = if end == start {
+        from
+    } else {
+        indices.nth(end - start - 1)?
+    };
+    Some(&text[from..to])
+}
+
+/// Whether two texts say the same once runs of whitespace (line breaks included) count
+/// as one space and the ends are trimmed.
+pub fn same_words(a: &str, b: &str) -> bool {
+    a.split_whitespace().eq(b.split_whitespace())
+}
+
+/// Where `excerpt` occurs in `body`, as a character span: its first exact occurrence,
+/// else its first occurrence with runs of whitespace taken as one (an excerpt typed on
+/// one line of a passage that breaks lines).
+pub fn locate(body: &str, excerpt: &str) -> Option<(usize, usize)> {
+    if let Some(byte) = body.find(excerpt) {
+        let start = body[..byte].chars().count();
+        return Some((start, start + excerpt.chars().count()));
+    }
+    let wanted: Vec<&str> = excerpt.split_whitespace().collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    // The body's words with their character spans.
+    let mut words: Vec<(&str, usize, usize)> = Vec::new();
+    let mut word_start: Option<(usize, usize)> = None;
+    for (position, (byte, c)) in body.char_indices().enumerate() {
+        match (c.is_whitespace(), word_start) {
+            (true, Some((from_byte, from))) => {
+                words.push((&body[from_byte..byte], from, position));
+                word_start = None;
+            }
+            (false, None) => word_start = Some((byte, position)),
+            _ => {}
+        }
+    }
+    if let Some((from_byte, from)) = word_start {
+        words.push((&body[from_byte..], from, body.chars().count()));
+    }
+    let (first, last) = (wanted[0], wanted[wanted.len() - 1]);
+    words.windows(wanted.len()).find_map(|window| {
+        let inner_match = window.len() < 3
+            || window[1..window.len() - 1]
+                .iter()
+                .map(|w| w.0)
+                .eq(wanted[1..wanted.len() - 1].iter().copied());
+        if window.len() == 1 {
+            // One word: it may be part of a longer one ("war" in "warfare" is not it).
+            return (window[0].0 == first).then_some((window[0].1, window[0].2));
+        }
+        // The first and last words may be parts of the body's words (an excerpt that
+        // starts or ends inside a word, or at punctuation).
+        let head = window[0].0.ends_with(first);
+        let tail = window[window.len() - 1].0.starts_with(last);
+        (inner_match && head && tail).then(|| {
+            let start = window[0].2 - first.chars().count();
+            let end = window[window.len() - 1].1 + last.chars().count();
+            (start, end)
+        })
+    })
+}
+
 impl AsRef<str> for BoundedText {
     fn as_ref(&self) -> &str {
         &self.0
@@ -77,6 +182,24 @@ mod tests {
         );
         assert!(BoundedText::parse("f", "abcdef", 5).is_err());
         assert!(BoundedText::parse("f", "ééééé", 5).is_ok());
+        assert!(BoundedText::parse("f", "a\0b", 5).is_err());
+    }
+
+    #[test]
+    fn excerpts_are_located_by_characters_and_across_line_breaks() {
+        assert_eq!(locate("“ab” cd", "cd"), Some((5, 7)));
+        let body = "Hollande said:\n\"France is\n at war.\" Then he left.";
+        let (start, end) = locate(body, "France is at war").unwrap();
+        assert_eq!(char_slice(body, start, end), Some("France is\n at war"));
+        assert!(same_words(
+            char_slice(body, start, end).unwrap(),
+            "France is at war"
+        ));
+        assert_eq!(locate(body, "France is at peace"), None);
+        assert_eq!(locate("warfare", "war"), Some((0, 3)));
+        assert_eq!(locate("a warfare b", "war fare"), None);
+        assert_eq!(char_slice("éa", 1, 2), Some("a"));
+        assert_eq!(char_slice("éa", 1, 3), None);
     }
 
     #[test]

@@ -123,10 +123,20 @@ impl ArticleMutation {
             .gql()
     }
 
-    /// Deletes an article and its appearances (claims stay). Returns its id.
-    async fn delete_article(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+    /// Deletes an article and its appearances (claims stay). An article where claims
+    /// with a standing verdict appeared is what their published reviews rest on: refused
+    /// (CONFLICT) unless `force`; then each such claim loses its appearance with an audit
+    /// event and an `appearance.deleted` event. With `expectedVersion`, only that version
+    /// (else CONFLICT, nothing deleted). Returns its id.
+    async fn delete_article(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        expected_version: Option<i32>,
+        #[graphql(default = false)] force: bool,
+    ) -> async_graphql::Result<Uuid> {
         let c = request_ctx(ctx)?;
-        articles::delete(&c.state.db, c.actor, id)
+        articles::delete(&c.state.db, c.actor, id, expected_version, force)
             .await
             .map(|m| m.id)
             .gql()

@@ -170,10 +170,16 @@ impl ClaimMutation {
     }
 
     /// Deletes a claim without verifications (verified claims are history: archive them).
+    /// With `expectedVersion`, only that version (else CONFLICT, nothing deleted).
     /// Returns its id.
-    async fn delete_claim(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+    async fn delete_claim(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        expected_version: Option<i32>,
+    ) -> async_graphql::Result<Uuid> {
         let c = request_ctx(ctx)?;
-        claims::delete(&c.state.db, c.actor, id)
+        claims::delete(&c.state.db, c.actor, id, expected_version)
             .await
             .map(|m| m.id)
             .gql()

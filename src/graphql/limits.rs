@@ -184,6 +184,68 @@ pub fn check_nesting(text: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Refuses a request whose text inputs (variables, and string literals anywhere in the
+/// document) hold a NUL character: no text the service keeps may (PostgreSQL cannot
+/// store one, so an export from SQLite could not be imported there).
+pub fn check_text(document: &ExecutableDocument, variables: &Variables) -> Result<(), Refusal> {
+    fn const_has_nul(value: &ConstValue) -> bool {
+        match value {
+            ConstValue::String(s) => s.contains('\0'),
+            ConstValue::List(items) => items.iter().any(const_has_nul),
+            ConstValue::Object(fields) => fields
+                .iter()
+                .any(|(name, v)| name.contains('\0') || const_has_nul(v)),
+            _ => false,
+        }
+    }
+    fn has_nul(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::List(items) => items.iter().any(has_nul),
+            Value::Object(fields) => fields.values().any(has_nul),
+            _ => false,
+        }
+    }
+    fn directives_have_nul(directives: &[Positioned<Directive>]) -> bool {
+        directives
+            .iter()
+            .any(|d| d.node.arguments.iter().any(|(_, v)| has_nul(&v.node)))
+    }
+    fn set_has_nul(set: &SelectionSet) -> bool {
+        set.items.iter().any(|selection| match &selection.node {
+            Selection::Field(field) => {
+                field.node.arguments.iter().any(|(_, v)| has_nul(&v.node))
+                    || directives_have_nul(&field.node.directives)
+                    || set_has_nul(&field.node.selection_set.node)
+            }
+            Selection::FragmentSpread(spread) => directives_have_nul(&spread.node.directives),
+            Selection::InlineFragment(inline) => {
+                directives_have_nul(&inline.node.directives)
+                    || set_has_nul(&inline.node.selection_set.node)
+            }
+        })
+    }
+    let in_variables = variables.iter().any(|(_, v)| const_has_nul(v));
+    let in_document = document.operations.iter().any(|(_, op)| {
+        op.node.variable_definitions.iter().any(|d| {
+            d.node
+                .default_value
+                .as_ref()
+                .is_some_and(|v| const_has_nul(&v.node))
+        }) || directives_have_nul(&op.node.directives)
+            || set_has_nul(&op.node.selection_set.node)
+    }) || document.fragments.values().any(|f| {
+        directives_have_nul(&f.node.directives) || set_has_nul(&f.node.selection_set.node)
+    });
+    if in_variables || in_document {
+        return Err(Refusal::Invalid(format!(
+            "a text input {}",
+            crate::domain::NUL_MESSAGE
+        )));
+    }
+    Ok(())
+}
+
 /// The shape of one field of the schema, as far as costs go.
 #[derive(Clone, Debug)]
 struct FieldShape {
@@ -287,6 +349,26 @@ impl CostModel {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Measures one request (its document parsed here, once, and kept in it), refuses
+    /// text inputs holding NUL, and adds it to `total`; refuses it, or the total, when
+    /// over a ceiling. A document that does not parse costs nothing here: executing it
+    /// reports the syntax error.
+    pub fn measure_request(
+        &self,
+        request: &mut async_graphql::Request,
+        total: Cost,
+    ) -> Result<Cost, Refusal> {
+        check_nesting(&request.query)?;
+        let variables = request.variables.clone();
+        let Ok(document) = request.parsed_query() else {
+            return Ok(total);
+        };
+        check_text(document, &variables)?;
+        let total = total.plus(self.measure(document, &variables)?);
+        total.check(&self.limits)?;
+        Ok(total)
     }
 
     /// The cost of every operation of `document` (one request), or why it is refused.

@@ -122,7 +122,7 @@ pub struct Door {
     open: AppSchema,
     /// Without them, for callers the introspection policy keeps out.
     sealed: AppSchema,
-    costs: limits::CostModel,
+    costs: std::sync::Arc<limits::CostModel>,
     introspection: IntrospectionPolicy,
     max_batch_size: usize,
 }
@@ -135,7 +135,7 @@ impl Door {
         Ok(Self {
             sealed: schema::build_sealed(settings),
             open,
-            costs,
+            costs: std::sync::Arc::new(costs),
             introspection: settings.introspection,
             max_batch_size: settings.max_batch_size,
         })
@@ -160,22 +160,18 @@ impl Door {
         }
     }
 
-    /// Measures one request (its document parsed here, once, and kept in it) and adds
-    /// it to `total`; refuses it, or the total, when over a ceiling. A document that does
-    /// not parse costs nothing here: executing it reports the syntax error.
+    /// Measures one request and adds it to `total` (see `CostModel::measure_request`).
     pub fn measure(
         &self,
         request: &mut async_graphql::Request,
         total: limits::Cost,
     ) -> Result<limits::Cost, limits::Refusal> {
-        limits::check_nesting(&request.query)?;
-        let variables = request.variables.clone();
-        let Ok(document) = request.parsed_query() else {
-            return Ok(total);
-        };
-        let total = total.plus(self.costs.measure(document, &variables)?);
-        total.check(self.costs.limits())?;
-        Ok(total)
+        self.costs.measure_request(request, total)
+    }
+
+    /// What requests may cost (webhook selections are measured with it too).
+    pub fn costs(&self) -> std::sync::Arc<limits::CostModel> {
+        self.costs.clone()
     }
 }
 

@@ -113,10 +113,16 @@ impl SourceMutation {
             .gql()
     }
 
-    /// Deletes a source nothing refers to (else CONFLICT). Returns its id.
-    async fn delete_source(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+    /// Deletes a source nothing refers to (else CONFLICT). With `expectedVersion`, only
+    /// that version (else CONFLICT, nothing deleted). Returns its id.
+    async fn delete_source(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        expected_version: Option<i32>,
+    ) -> async_graphql::Result<Uuid> {
         let c = request_ctx(ctx)?;
-        sources::delete(&c.state.db, c.actor, id)
+        sources::delete(&c.state.db, c.actor, id, expected_version)
             .await
             .map(|m| m.id)
             .gql()

@@ -174,7 +174,7 @@ impl From<ClaimNotice> for ClaimChangedEvent {
         ClaimChangedEvent {
             event_id: event_id(&n.event),
             change: n.change.into(),
-            claim_id: n.event.entity_id,
+            claim_id: n.event.claim_id.unwrap_or(n.event.entity_id),
             claim: n.claim.map(Into::into),
             actor: n.event.actor_name.clone(),
             occurred_at: n.event.occurred_at,

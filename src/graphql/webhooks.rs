@@ -148,14 +148,16 @@ impl WebhookMutation {
         .gql()
     }
 
-    /// Removes an endpoint and its delivery log. Needs the admin role.
+    /// Removes an endpoint and its delivery log. Needs the admin role. With
+    /// `expectedVersion`, only that version (else CONFLICT, nothing deleted).
     async fn delete_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
+        expected_version: Option<i32>,
     ) -> async_graphql::Result<views::WebhookEndpoint> {
         let c = request_ctx(ctx)?;
-        webhooks::delete(&c.state.db, c.actor, id)
+        webhooks::delete(&c.state.db, c.actor, id, expected_version)
             .await
             .map(Into::into)
             .gql()

@@ -2,7 +2,6 @@
 //! engines and fact-check aggregators read.
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -32,7 +31,7 @@ fn party(kind: &str, name: &str, url: Option<&str>) -> Value {
 /// The ClaimReview document of a claim's standing verification; NOT_FOUND when the claim
 /// has none (nothing has been concluded that could be published).
 pub async fn document(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     public: &PublicSettings,
     claim_id: Uuid,

@@ -232,8 +232,13 @@ pub async fn import_line(
     actor: &Actor,
     text: &str,
 ) -> Result<(LineOutcome, bool), AppError> {
-    let line: Line =
+    let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| AppError::invalid("line", e.to_string()))?;
+    if let Some(field) = crate::domain::nul_path(&value, "") {
+        return Err(AppError::invalid(field, crate::domain::NUL_MESSAGE));
+    }
+    let line: Line =
+        serde_json::from_value(value).map_err(|e| AppError::invalid("line", e.to_string()))?;
     let txn = begin_write(db).await?;
     let mut outcome = LineOutcome::default();
     for record in &line.sources {

@@ -80,6 +80,9 @@ pub fn subscribe<W: Watch>(
     })
 }
 
+/// The entity type of appearance events.
+const APPEARANCE: &str = "appearance";
+
 /// How a claim changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClaimChange {
@@ -140,12 +143,17 @@ impl Watch for ClaimWatch {
         actor: &Actor,
         event: &Event,
     ) -> Result<Option<ClaimNotice>, AppError> {
-        let Some(change) = (event.entity_type == claims::ENTITY)
-            .then(|| ClaimChange::of(&event.operation))
-            .flatten()
-        else {
+        let change = match event.entity_type.as_str() {
+            claims::ENTITY => ClaimChange::of(&event.operation),
+            // A claim's appearances are part of it: one added or removed (an article
+            // deleted, say) updates the claim.
+            APPEARANCE if event.claim_id.is_some() => Some(ClaimChange::Updated),
+            _ => None,
+        };
+        let Some(change) = change else {
             return Ok(None);
         };
+        let claim_id = event.claim_id.unwrap_or(event.entity_id);
         if !allows(&self.changes, Some(&change)) {
             return Ok(None);
         }
@@ -163,7 +171,7 @@ impl Watch for ClaimWatch {
         }
         if let Some(article) = self.article_id {
             let placed = appearance::Entity::find()
-                .filter(appearance::Column::ClaimId.eq(event.entity_id))
+                .filter(appearance::Column::ClaimId.eq(claim_id))
                 .filter(appearance::Column::ArticleId.eq(article))
                 .count(db)
                 .await?;
@@ -173,7 +181,7 @@ impl Watch for ClaimWatch {
         }
         let claim = match change {
             ClaimChange::Deleted => None,
-            _ => Some(claims::get(db, actor, event.entity_id).await?),
+            _ => Some(claims::get(db, actor, claim_id).await?),
         };
         Ok(Some(ClaimNotice {
             event: event.clone(),

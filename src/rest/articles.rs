@@ -4,8 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::idempotency::RequestDb;
 use super::problem::ProblemDetails;
-use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response};
+use super::{
+    PageParams, RestResult, created, delete_precondition, expected_version, ok_versioned,
+    page_response, read_versioned,
+};
 use crate::domain::Actor;
 use crate::service::articles::{self, ArticleFilter};
 use crate::state::AppState;
@@ -58,6 +62,7 @@ pub struct ArticleListParams {
 pub async fn list_articles(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     page: web::Query<PageParams>,
     filter: web::Query<ArticleListParams>,
@@ -65,7 +70,7 @@ pub async fn list_articles(
     let page = page.to_request(&state)?;
     if let Some(url) = &filter.url {
         // A URL names at most one article: answer it as a one-item (or empty) page.
-        let found = match articles::get_by_url(&state.db, &actor, url).await {
+        let found = match articles::get_by_url(&db.get(), &actor, url).await {
             Ok(article) => vec![Article::from(article)],
             Err(crate::error::AppError::NotFound { .. }) => Vec::new(),
             Err(other) => return Err(other.into()),
@@ -82,7 +87,7 @@ pub async fn list_articles(
         published_after: filter.published_after,
         published_before: filter.published_before,
     };
-    let rows = articles::list(&state.db, &actor, &filter, &page).await?;
+    let rows = articles::list(&db.get(), &actor, &filter, &page).await?;
     Ok(page_response(&request, rows.map(Article::from)))
 }
 
@@ -98,11 +103,11 @@ pub async fn list_articles(
     ),
     security(("bearer" = [])))]
 pub async fn create_article(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     body: web::Json<CreateArticleInput>,
 ) -> RestResult {
-    let article = articles::create(&state.db, &actor, body.into_inner().into()).await?;
+    let article = articles::create(&db.get(), &actor, body.into_inner().into()).await?;
     Ok(created(
         format!("/api/v1/articles/{}", article.id),
         Some(article.version),
@@ -112,19 +117,25 @@ pub async fn create_article(
 
 /// Get an article.
 #[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles",
-    params(("id" = Uuid, Path, description = "Article id")),
+    params(("id" = Uuid, Path, description = "Article id"), ("If-None-Match" = Option<String>, Header, description = "304 when it names the current version")),
     responses(
         (status = 200, description = "The article", body = Article, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the version named by If-None-Match"),
         (status = 404, description = "No such article", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn get_article(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    let article = articles::get(&state.db, &actor, *id).await?;
-    Ok(ok_versioned(article.version, &Article::from(article)))
+    let article = articles::get(&db.get(), &actor, *id).await?;
+    Ok(read_versioned(
+        &request,
+        article.version,
+        &Article::from(article),
+    ))
 }
 
 /// Change an article (`If-Match` with its ETag required).
@@ -139,30 +150,53 @@ pub async fn get_article(
     security(("bearer" = [])))]
 pub async fn update_article(
     request: HttpRequest,
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<UpdateArticleInput>,
 ) -> RestResult {
-    let version = if_match(&request)?;
+    let version = expected_version(&request, async {
+        Ok(articles::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
     let article =
-        articles::update(&state.db, &actor, *id, version, body.into_inner().into()).await?;
+        articles::update(&db.get(), &actor, *id, version, body.into_inner().into()).await?;
     Ok(ok_versioned(article.version, &Article::from(article)))
 }
 
-/// Delete an article and its appearances (claims stay).
+/// How an article is deleted.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteArticleParams {
+    /// Delete it even though claims with a standing verdict appeared in it (their
+    /// appearances go, each audited and announced).
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Delete an article and its appearances (claims stay). An article where claims with a
+/// standing verdict appeared is what their published reviews rest on: 409 unless
+/// `force=true`. With `If-Match`, only that version.
 #[utoipa::path(delete, path = "/api/v1/articles/{id}", tag = "articles",
-    params(("id" = Uuid, Path, description = "Article id")),
+    params(("id" = Uuid, Path, description = "Article id"), DeleteArticleParams, ("If-Match" = Option<String>, Header, description = "Delete only this version (its ETag), or `*`")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such article", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Verified claims appeared in it (and force was not given)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not name the current version", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn delete_article(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
+    params: web::Query<DeleteArticleParams>,
 ) -> RestResult {
-    articles::delete(&state.db, &actor, *id).await?;
+    let version = delete_precondition(&request, async {
+        Ok(articles::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    articles::delete(&db.get(), &actor, *id, version, params.force).await?;
     Ok(HttpResponse::NoContent().finish())
 }

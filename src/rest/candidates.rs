@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
 use super::RestResult;
+use super::idempotency::RequestDb;
 use super::problem::ProblemDetails;
 use crate::domain::{Actor, CandidateStatus};
 use crate::service::candidates;
-use crate::state::AppState;
 use crate::views::{AcceptedCandidate, ClaimCandidate};
 
 pub fn scope() -> actix_web::Scope {
@@ -62,12 +62,12 @@ pub struct AcceptCandidateInput {
     ),
     security(("bearer" = [])))]
 pub async fn list_candidates(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     params: web::Query<CandidateListParams>,
 ) -> RestResult {
-    let rows = candidates::list_for_article(&state.db, &actor, *id, params.status).await?;
+    let rows = candidates::list_for_article(&db.get(), &actor, *id, params.status).await?;
     let body: Vec<ClaimCandidate> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(body))
 }
@@ -82,12 +82,8 @@ pub async fn list_candidates(
         (status = 404, description = "No such article", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn extract_claims(
-    state: web::Data<AppState>,
-    actor: Actor,
-    id: web::Path<Uuid>,
-) -> RestResult {
-    let rows = candidates::extract_for_article(&state.db, &actor, *id).await?;
+pub async fn extract_claims(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> RestResult {
+    let rows = candidates::extract_for_article(&db.get(), &actor, *id).await?;
     let body: Vec<ClaimCandidate> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(body))
 }
@@ -100,12 +96,8 @@ pub async fn extract_claims(
         (status = 404, description = "No such candidate", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn get_candidate(
-    state: web::Data<AppState>,
-    actor: Actor,
-    id: web::Path<Uuid>,
-) -> RestResult {
-    let row = candidates::get(&state.db, &actor, *id).await?;
+pub async fn get_candidate(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> RestResult {
+    let row = candidates::get(&db.get(), &actor, *id).await?;
     Ok(HttpResponse::Ok().json(ClaimCandidate::from(row)))
 }
 
@@ -121,7 +113,7 @@ pub async fn get_candidate(
     ),
     security(("bearer" = [])))]
 pub async fn accept_candidate(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Bytes,
@@ -137,7 +129,7 @@ pub async fn accept_candidate(
             )])
         })?
     };
-    let accepted = candidates::accept(&state.db, &actor, *id, input.speaker_id).await?;
+    let accepted = candidates::accept(&db.get(), &actor, *id, input.speaker_id).await?;
     let location = format!("/api/v1/claims/{}", accepted.claim.id);
     let created = accepted.created;
     let body = AcceptedCandidate::from(accepted);
@@ -156,11 +148,7 @@ pub async fn accept_candidate(
         (status = 409, description = "Accepted already", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn dismiss_candidate(
-    state: web::Data<AppState>,
-    actor: Actor,
-    id: web::Path<Uuid>,
-) -> RestResult {
-    let row = candidates::dismiss(&state.db, &actor, *id).await?;
+pub async fn dismiss_candidate(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> RestResult {
+    let row = candidates::dismiss(&db.get(), &actor, *id).await?;
     Ok(HttpResponse::Ok().json(ClaimCandidate::from(row)))
 }

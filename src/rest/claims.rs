@@ -4,12 +4,17 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::idempotency::RequestDb;
 use super::problem::{Problem, ProblemDetails};
-use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response, parse_list};
+use super::{
+    PageParams, RestResult, created, delete_precondition, expected_version, ok_versioned,
+    page_response, parse_list, read_versioned,
+};
 use crate::domain::{Actor, ClaimKind, ClaimStatus, Verdict};
 use crate::entity::claim;
 use crate::error::AppError;
@@ -73,15 +78,14 @@ pub struct ClaimResource {
 
 /// Adds the appearances of `claims` (one statement for all of them).
 async fn with_appearances(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     actor: &Actor,
     claims: Vec<claim::Model>,
 ) -> Result<Vec<ClaimResource>, AppError> {
     let ids: Vec<Uuid> = claims.iter().map(|c| c.id).collect();
     let mut by_claim: HashMap<Uuid, Vec<Appearance>> = HashMap::new();
     for row in
-        appearances::first_n_per_claim(&state.db, actor, &ids, INLINE_APPEARANCES, Direction::Asc)
-            .await?
+        appearances::first_n_per_claim(db, actor, &ids, INLINE_APPEARANCES, Direction::Asc).await?
     {
         by_claim.entry(row.claim_id).or_default().push(row.into());
     }
@@ -95,12 +99,12 @@ async fn with_appearances(
 }
 
 async fn one_with_appearances(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     actor: &Actor,
     claim: claim::Model,
 ) -> Result<ClaimResource, AppError> {
     let id = claim.id;
-    with_appearances(state, actor, vec![claim])
+    with_appearances(db, actor, vec![claim])
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("claim", id))
@@ -162,13 +166,14 @@ impl ClaimListParams {
 pub async fn list_claims(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     page: web::Query<PageParams>,
     filter: web::Query<ClaimListParams>,
 ) -> RestResult {
     let page = page.to_request(&state)?;
-    let rows = claims::list(&state.db, &actor, &filter.to_filter()?, &page).await?;
-    let resources = with_appearances(&state, &actor, rows.rows()).await?;
+    let rows = claims::list(&db.get(), &actor, &filter.to_filter()?, &page).await?;
+    let resources = with_appearances(&db.get(), &actor, rows.rows()).await?;
     Ok(page_response(&request, rows.with_items(resources)))
 }
 
@@ -183,13 +188,13 @@ pub async fn list_claims(
     ),
     security(("bearer" = [])))]
 pub async fn create_claim(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     body: web::Json<CreateClaimInput>,
 ) -> RestResult {
-    let claim = claims::create(&state.db, &actor, body.into_inner().into()).await?;
+    let claim = claims::create(&db.get(), &actor, body.into_inner().into()).await?;
     let (id, version) = (claim.id, claim.version);
-    let resource = one_with_appearances(&state, &actor, claim).await?;
+    let resource = one_with_appearances(&db.get(), &actor, claim).await?;
     Ok(created(
         format!("/api/v1/claims/{id}"),
         Some(version),
@@ -199,22 +204,25 @@ pub async fn create_claim(
 
 /// Get a claim with its appearances.
 #[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims",
-    params(("id" = Uuid, Path, description = "Claim id")),
+    params(("id" = Uuid, Path, description = "Claim id"), ("If-None-Match" = Option<String>, Header, description = "304 when it names the current version")),
     responses(
         (status = 200, description = "The claim", body = ClaimResource, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the version named by If-None-Match"),
         (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn get_claim(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    let claim = claims::get(&state.db, &actor, *id).await?;
+    let claim = claims::get(&db.get(), &actor, *id).await?;
     let version = claim.version;
-    Ok(ok_versioned(
+    Ok(read_versioned(
+        &request,
         version,
-        &one_with_appearances(&state, &actor, claim).await?,
+        &one_with_appearances(&db.get(), &actor, claim).await?,
     ))
 }
 
@@ -231,35 +239,44 @@ pub async fn get_claim(
     security(("bearer" = [])))]
 pub async fn update_claim(
     request: HttpRequest,
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<UpdateClaimInput>,
 ) -> RestResult {
-    let version = if_match(&request)?;
-    let claim = claims::update(&state.db, &actor, *id, version, body.into_inner().into()).await?;
+    let version = expected_version(&request, async {
+        Ok(claims::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    let claim = claims::update(&db.get(), &actor, *id, version, body.into_inner().into()).await?;
     let version = claim.version;
     Ok(ok_versioned(
         version,
-        &one_with_appearances(&state, &actor, claim).await?,
+        &one_with_appearances(&db.get(), &actor, claim).await?,
     ))
 }
 
 /// Delete a claim that has no verifications (verified claims are history: archive them).
 #[utoipa::path(delete, path = "/api/v1/claims/{id}", tag = "claims",
-    params(("id" = Uuid, Path, description = "Claim id")),
+    params(("id" = Uuid, Path, description = "Claim id"), ("If-Match" = Option<String>, Header, description = "Delete only this version (its ETag), or `*`")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 412, description = "If-Match does not name the current version", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The claim has verifications", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn delete_claim(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    claims::delete(&state.db, &actor, *id).await?;
+    let version = delete_precondition(&request, async {
+        Ok(claims::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    claims::delete(&db.get(), &actor, *id, version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -274,17 +291,18 @@ pub async fn delete_claim(
 pub async fn list_appearances(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> RestResult {
-    claims::get(&state.db, &actor, *id).await?;
+    claims::get(&db.get(), &actor, *id).await?;
     let order = ListOrder {
         field: SortField::CreatedAt,
         direction: Direction::Asc,
     };
     let page = page.in_order(order, &state)?;
-    let rows = appearances::for_claim(&state.db, &actor, *id, &page).await?;
+    let rows = appearances::for_claim(&db.get(), &actor, *id, &page).await?;
     Ok(page_response(&request, rows.map(Appearance::from)))
 }
 
@@ -299,12 +317,12 @@ pub async fn list_appearances(
     ),
     security(("bearer" = [])))]
 pub async fn add_appearance(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<AppearanceInput>,
 ) -> RestResult {
-    let appearance = appearances::add(&state.db, &actor, *id, body.into_inner().into()).await?;
+    let appearance = appearances::add(&db.get(), &actor, *id, body.into_inner().into()).await?;
     let location = format!(
         "/api/v1/claims/{}/appearances/{}",
         appearance.claim_id, appearance.id
@@ -321,12 +339,12 @@ pub async fn add_appearance(
     ),
     security(("bearer" = [])))]
 pub async fn remove_appearance(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     path: web::Path<(Uuid, Uuid)>,
 ) -> RestResult {
     let (claim_id, appearance_id) = path.into_inner();
-    appearances::remove(&state.db, &actor, appearance_id, Some(claim_id)).await?;
+    appearances::remove(&db.get(), &actor, appearance_id, Some(claim_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -340,11 +358,12 @@ pub async fn remove_appearance(
     security(("bearer" = [])))]
 pub async fn get_claim_review(
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
     let document =
-        crate::interchange::claim_review::document(&state.db, &actor, &state.settings.public, *id)
+        crate::interchange::claim_review::document(&db.get(), &actor, &state.settings.public, *id)
             .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/ld+json")

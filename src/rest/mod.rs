@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod problem;
 pub mod quantities;
 pub mod sources;
+pub mod text;
 pub mod verifications;
 pub mod webhooks;
 
@@ -46,6 +47,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(interchange::export))
                 .default_service(web::to(method_not_allowed)),
         );
+}
+
+/// Reads a request's body inside a middleware (under the configured limit), as a
+/// handler would: too large is a 413 problem, unreadable a 400 one.
+pub async fn buffered_body(
+    request: &mut actix_web::dev::ServiceRequest,
+) -> Result<web::Bytes, Problem> {
+    let limit = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.server.max_body_bytes);
+    request.extract::<web::Bytes>().await.map_err(|error| {
+        let overflow = error
+            .as_error::<actix_web::error::PayloadError>()
+            .is_some_and(|e| matches!(e, actix_web::error::PayloadError::Overflow));
+        if overflow {
+            let limit = limit.map_or(String::new(), |l| format!(" ({l} bytes)"));
+            Problem::new(
+                "PAYLOAD_TOO_LARGE",
+                format!("the body is larger than the limit{limit}"),
+            )
+        } else {
+            Problem::invalid(&[FieldError::new("body", error.to_string())])
+        }
+    })
 }
 
 /// Renders actix's own extractor failures as problems, like every other error.
@@ -104,30 +129,142 @@ pub async fn method_not_allowed(request: HttpRequest) -> RestResult {
     ))
 }
 
-/// The ETag of a versioned resource.
+/// The ETag of a versioned resource: strong, since the version changes with every
+/// change of the resource's representation.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// The version an `If-Match` header names: missing → 428, unusable → 412.
-pub fn if_match(request: &HttpRequest) -> Result<i32, Problem> {
-    let Some(value) = request.headers().get(header::IF_MATCH) else {
-        return Err(Problem::new(
-            "PRECONDITION_REQUIRED",
-            "send If-Match with the ETag from the last read of this resource",
-        ));
-    };
-    value
-        .to_str()
-        .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
+/// An entity tag as a request names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum EntityTag {
+    /// `"N"`: a version of ours.
+    Strong(i32),
+    /// `W/"N"`: never matches If-Match (strong comparison), matches If-None-Match.
+    Weak(i32),
+    /// A tag this server never gave out.
+    Other,
+}
+
+/// The tags of an If-Match or If-None-Match header: `None` for `*`.
+fn entity_tags(value: &str) -> Option<Vec<EntityTag>> {
+    if value.trim() == "*" {
+        return None;
+    }
+    Some(
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|tag| !tag.is_empty())
+            .map(|tag| {
+                let (weak, opaque) = match tag.strip_prefix("W/") {
+                    Some(rest) => (true, rest),
+                    None => (false, tag),
+                };
+                let version = opaque
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .and_then(|t| t.parse::<i32>().ok());
+                match (weak, version) {
+                    (false, Some(v)) => EntityTag::Strong(v),
+                    (true, Some(v)) => EntityTag::Weak(v),
+                    _ => EntityTag::Other,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// An `If-Match` precondition (RFC 9110 §13.1.1): `*`, or entity tags compared
+/// strongly (a weak tag never matches).
+#[derive(Clone, Debug)]
+pub enum IfMatch {
+    Any,
+    Tags(Vec<i32>),
+}
+
+impl IfMatch {
+    /// The request's If-Match, if it has one.
+    pub fn of(request: &HttpRequest) -> Result<Option<Self>, Problem> {
+        let Some(value) = request.headers().get(header::IF_MATCH) else {
+            return Ok(None);
+        };
+        let value = value.to_str().map_err(|_| precondition_failed())?;
+        Ok(Some(match entity_tags(value) {
+            None => IfMatch::Any,
+            Some(tags) => IfMatch::Tags(
+                tags.into_iter()
+                    .filter_map(|tag| match tag {
+                        EntityTag::Strong(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }))
+    }
+
+    /// The request's If-Match, which updates must carry (428 without it).
+    pub fn required(request: &HttpRequest) -> Result<Self, Problem> {
+        Self::of(request)?.ok_or_else(|| {
             Problem::new(
-                "PRECONDITION_FAILED",
-                "If-Match does not name a version of this resource",
+                "PRECONDITION_REQUIRED",
+                "send If-Match with the ETag from the last read of this resource",
             )
         })
+    }
+
+    /// The version the write must find: the one named when there is just one (checked
+    /// inside the write's transaction), else the current one (`current` reads it) if it
+    /// matches. 412 when nothing can match.
+    pub async fn version<F>(&self, current: F) -> Result<i32, Problem>
+    where
+        F: Future<Output = Result<i32, crate::error::AppError>>,
+    {
+        match self {
+            IfMatch::Tags(tags) if tags.len() == 1 => Ok(tags[0]),
+            IfMatch::Tags(tags) if tags.is_empty() => Err(precondition_failed()),
+            IfMatch::Tags(tags) => {
+                let current = current.await?;
+                if tags.contains(&current) {
+                    Ok(current)
+                } else {
+                    Err(precondition_failed())
+                }
+            }
+            IfMatch::Any => Ok(current.await?),
+        }
+    }
+}
+
+fn precondition_failed() -> Problem {
+    Problem::new(
+        "PRECONDITION_FAILED",
+        "If-Match does not name the current version of this resource",
+    )
+}
+
+/// The version an `If-Match` header names for an update: missing → 428, no current
+/// version named → 412 (when it is read and compared: `IfMatch::version`).
+pub async fn expected_version<F>(request: &HttpRequest, current: F) -> Result<i32, Problem>
+where
+    F: Future<Output = Result<i32, crate::error::AppError>>,
+{
+    IfMatch::required(request)?.version(current).await
+}
+
+/// The version a delete must find, when the request names one (`If-Match` is optional
+/// on DELETE).
+pub async fn delete_precondition<F>(
+    request: &HttpRequest,
+    current: F,
+) -> Result<Option<i32>, Problem>
+where
+    F: Future<Output = Result<i32, crate::error::AppError>>,
+{
+    match IfMatch::of(request)? {
+        None => Ok(None),
+        Some(precondition) => precondition.version(current).await.map(Some),
+    }
 }
 
 /// 200 with the resource and its ETag.
@@ -135,6 +272,28 @@ pub fn ok_versioned(version: i32, body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(version)))
         .json(body)
+}
+
+/// A read of a versioned resource: 304 Not Modified when `If-None-Match` names its
+/// current version (weak comparison, RFC 9110 §13.1.2) or is `*`; else 200 with the
+/// resource and its ETag.
+pub fn read_versioned(request: &HttpRequest, version: i32, body: &impl Serialize) -> HttpResponse {
+    let unchanged = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|value| match entity_tags(value) {
+            None => true,
+            Some(tags) => tags.iter().any(
+                |tag| matches!(tag, EntityTag::Strong(v) | EntityTag::Weak(v) if *v == version),
+            ),
+        });
+    if unchanged {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag(version)))
+            .finish();
+    }
+    ok_versioned(version, body)
 }
 
 /// 201 with `Location` (and the ETag when the resource is versioned).

@@ -3,8 +3,12 @@
 use actix_web::{HttpRequest, web};
 use uuid::Uuid;
 
+use super::idempotency::RequestDb;
 use super::problem::ProblemDetails;
-use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response, parse_list};
+use super::{
+    PageParams, RestResult, created, delete_precondition, expected_version, ok_versioned,
+    page_response, parse_list, read_versioned,
+};
 use crate::domain::{Actor, SourceKind};
 use crate::service::sources::{self, SourceFilter};
 use crate::state::AppState;
@@ -55,6 +59,7 @@ pub struct SourceListParams {
 pub async fn list_sources(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     page: web::Query<PageParams>,
     filter: web::Query<SourceListParams>,
@@ -64,7 +69,7 @@ pub async fn list_sources(
         kind: parse_list::<SourceKind>("kind", &filter.kind)?,
         name_contains: filter.name_contains.clone(),
     };
-    let rows = sources::list(&state.db, &actor, &filter, &page).await?;
+    let rows = sources::list(&db.get(), &actor, &filter, &page).await?;
     Ok(page_response(&request, rows.map(Source::from)))
 }
 
@@ -80,11 +85,11 @@ pub async fn list_sources(
     ),
     security(("bearer" = [])))]
 pub async fn create_source(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     body: web::Json<CreateSourceInput>,
 ) -> RestResult {
-    let source = sources::create(&state.db, &actor, body.into_inner().into()).await?;
+    let source = sources::create(&db.get(), &actor, body.into_inner().into()).await?;
     Ok(created(
         format!("/api/v1/sources/{}", source.id),
         Some(source.version),
@@ -94,19 +99,25 @@ pub async fn create_source(
 
 /// Get a source.
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources",
-    params(("id" = Uuid, Path, description = "Source id")),
+    params(("id" = Uuid, Path, description = "Source id"), ("If-None-Match" = Option<String>, Header, description = "304 when it names the current version")),
     responses(
         (status = 200, description = "The source", body = Source, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the version named by If-None-Match"),
         (status = 404, description = "No such source", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn get_source(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    let source = sources::get(&state.db, &actor, *id).await?;
-    Ok(ok_versioned(source.version, &views::Source::from(source)))
+    let source = sources::get(&db.get(), &actor, *id).await?;
+    Ok(read_versioned(
+        &request,
+        source.version,
+        &views::Source::from(source),
+    ))
 }
 
 /// Change a source (`If-Match` with its ETag required).
@@ -121,31 +132,40 @@ pub async fn get_source(
     security(("bearer" = [])))]
 pub async fn update_source(
     request: HttpRequest,
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<UpdateSourceInput>,
 ) -> RestResult {
-    let version = if_match(&request)?;
-    let source = sources::update(&state.db, &actor, *id, version, body.into_inner().into()).await?;
+    let version = expected_version(&request, async {
+        Ok(sources::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    let source = sources::update(&db.get(), &actor, *id, version, body.into_inner().into()).await?;
     Ok(ok_versioned(source.version, &Source::from(source)))
 }
 
-/// Delete a source that nothing refers to.
+/// Delete a source that nothing refers to (with `If-Match`, only that version).
 #[utoipa::path(delete, path = "/api/v1/sources/{id}", tag = "sources",
-    params(("id" = Uuid, Path, description = "Source id")),
+    params(("id" = Uuid, Path, description = "Source id"), ("If-Match" = Option<String>, Header, description = "Delete only this version (its ETag), or `*`")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 412, description = "If-Match does not name the current version", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such source", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "Still referred to", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn delete_source(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    sources::delete(&state.db, &actor, *id).await?;
+    let version = delete_precondition(&request, async {
+        Ok(sources::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    sources::delete(&db.get(), &actor, *id, version).await?;
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
 
@@ -170,13 +190,13 @@ pub struct RecordWindow {
     ),
     security(("bearer" = [])))]
 pub async fn get_speaker_record(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     window: web::Query<RecordWindow>,
 ) -> RestResult {
     let record = crate::service::verifications::speaker_record(
-        &state.db,
+        &db.get(),
         &actor,
         *id,
         window.from,

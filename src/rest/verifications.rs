@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, web};
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::idempotency::RequestDb;
 use super::problem::ProblemDetails;
 use super::{PageParams, RestResult, created, page_response};
 use crate::domain::Actor;
@@ -47,24 +49,23 @@ pub struct VerificationResource {
 
 /// Adds evidence and retractions to verifications (two statements for all of them).
 async fn resources(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     actor: &Actor,
     rows: Vec<verification::Model>,
 ) -> Result<Vec<VerificationResource>, AppError> {
     let ids: Vec<Uuid> = rows.iter().map(|v| v.id).collect();
     let mut citations: HashMap<Uuid, Vec<Citation>> = HashMap::new();
-    for c in verifications::citations_of(&state.db, actor, &ids).await? {
+    for c in verifications::citations_of(db, actor, &ids).await? {
         citations
             .entry(c.verification_id)
             .or_default()
             .push(c.into());
     }
-    let mut retractions: HashMap<Uuid, Retraction> =
-        verifications::retractions_of(&state.db, actor, &ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.verification_id, r.into()))
-            .collect();
+    let mut retractions: HashMap<Uuid, Retraction> = verifications::retractions_of(db, actor, &ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.verification_id, r.into()))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|v| VerificationResource {
@@ -80,12 +81,12 @@ async fn resources(
 }
 
 async fn resource(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<VerificationResource, AppError> {
-    let row = verifications::get(&state.db, actor, id).await?;
-    resources(state, actor, vec![row])
+    let row = verifications::get(db, actor, id).await?;
+    resources(db, actor, vec![row])
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("verification", id))
@@ -102,14 +103,15 @@ async fn resource(
 pub async fn list_verifications(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> RestResult {
-    claims::get(&state.db, &actor, *id).await?;
+    claims::get(&db.get(), &actor, *id).await?;
     let page = page.in_order(ListOrder::NEWEST_FIRST, &state)?;
-    let rows = verifications::history(&state.db, &actor, *id, &page).await?;
-    let full = resources(&state, &actor, rows.rows()).await?;
+    let rows = verifications::history(&db.get(), &actor, *id, &page).await?;
+    let full = resources(&db.get(), &actor, rows.rows()).await?;
     Ok(page_response(&request, rows.with_items(full)))
 }
 
@@ -126,14 +128,14 @@ pub async fn list_verifications(
     ),
     security(("bearer" = [])))]
 pub async fn record_verification(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<RecordVerificationInput>,
 ) -> RestResult {
-    let recorded = verifications::record(&state.db, &actor, *id, body.into_inner().into()).await?;
+    let recorded = verifications::record(&db.get(), &actor, *id, body.into_inner().into()).await?;
     let id = recorded.verification.id;
-    let resource = resource(&state, &actor, id).await?;
+    let resource = resource(&db.get(), &actor, id).await?;
     Ok(created(
         format!("/api/v1/verifications/{id}"),
         None,
@@ -149,12 +151,8 @@ pub async fn record_verification(
         (status = 404, description = "No such verification", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn get_verification(
-    state: web::Data<AppState>,
-    actor: Actor,
-    id: web::Path<Uuid>,
-) -> RestResult {
-    Ok(actix_web::HttpResponse::Ok().json(resource(&state, &actor, *id).await?))
+pub async fn get_verification(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> RestResult {
+    Ok(actix_web::HttpResponse::Ok().json(resource(&db.get(), &actor, *id).await?))
 }
 
 /// Retract a verification: it stays in the history, marked retracted, and the claim's
@@ -170,13 +168,13 @@ pub async fn get_verification(
     ),
     security(("bearer" = [])))]
 pub async fn retract_verification(
-    state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<RetractVerificationInput>,
 ) -> RestResult {
-    verifications::retract(&state.db, &actor, *id, &body.reason).await?;
-    let resource = resource(&state, &actor, *id).await?;
+    verifications::retract(&db.get(), &actor, *id, &body.reason).await?;
+    let resource = resource(&db.get(), &actor, *id).await?;
     Ok(created(
         format!("/api/v1/verifications/{id}"),
         None,

@@ -4,8 +4,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
+use super::idempotency::RequestDb;
 use super::problem::{Problem, ProblemDetails};
-use super::{PageParams, RestResult, created, if_match, ok_versioned, page_response};
+use super::{
+    PageParams, RestResult, created, delete_precondition, expected_version, ok_versioned,
+    page_response, read_versioned,
+};
 use crate::domain::{Actor, FieldError};
 use crate::service::pagination::ListOrder;
 use crate::service::webhooks::{self, TargetPolicy};
@@ -63,8 +67,8 @@ fn policy(state: &AppState) -> TargetPolicy {
         (status = 403, description = "Needs the admin role", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn list_webhooks(state: web::Data<AppState>, actor: Actor) -> RestResult {
-    let rows = webhooks::list(&state.db, &actor).await?;
+pub async fn list_webhooks(db: RequestDb, actor: Actor) -> RestResult {
+    let rows = webhooks::list(&db.get(), &actor).await?;
     let rows: Vec<WebhookEndpoint> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(rows))
 }
@@ -80,12 +84,13 @@ pub async fn list_webhooks(state: web::Data<AppState>, actor: Actor) -> RestResu
     security(("bearer" = [])))]
 pub async fn create_webhook(
     state: web::Data<AppState>,
+    db: RequestDb,
     shaper: web::Data<GraphqlShaper>,
     actor: Actor,
     body: web::Json<CreateWebhookInput>,
 ) -> RestResult {
     let created_endpoint = webhooks::create(
-        &state.db,
+        &db.get(),
         &actor,
         body.into_inner().into(),
         &policy(&state),
@@ -105,16 +110,19 @@ pub async fn create_webhook(
     params(("id" = Uuid, Path, description = "Endpoint id")),
     responses(
         (status = 200, description = "The endpoint", body = WebhookEndpoint, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the version named by If-None-Match"),
         (status = 404, description = "No such endpoint", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn get_webhook(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    let endpoint = webhooks::get(&state.db, &actor, *id).await?;
-    Ok(ok_versioned(
+    let endpoint = webhooks::get(&db.get(), &actor, *id).await?;
+    Ok(read_versioned(
+        &request,
         endpoint.version,
         &WebhookEndpoint::from(endpoint),
     ))
@@ -133,14 +141,18 @@ pub async fn get_webhook(
 pub async fn update_webhook(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     shaper: web::Data<GraphqlShaper>,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<UpdateWebhookInput>,
 ) -> RestResult {
-    let version = if_match(&request)?;
+    let version = expected_version(&request, async {
+        Ok(webhooks::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
     let endpoint = webhooks::update(
-        &state.db,
+        &db.get(),
         &actor,
         *id,
         version,
@@ -155,20 +167,26 @@ pub async fn update_webhook(
     ))
 }
 
-/// Remove a webhook endpoint and its delivery log.
+/// Remove a webhook endpoint and its delivery log (with `If-Match`, only that version).
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
-    params(("id" = Uuid, Path, description = "Endpoint id")),
+    params(("id" = Uuid, Path, description = "Endpoint id"), ("If-Match" = Option<String>, Header, description = "Delete only this version (its ETag), or `*`")),
     responses(
         (status = 204, description = "Removed"),
+        (status = 412, description = "If-Match does not name the current version", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn delete_webhook(
-    state: web::Data<AppState>,
+    request: HttpRequest,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> RestResult {
-    webhooks::delete(&state.db, &actor, *id).await?;
+    let version = delete_precondition(&request, async {
+        Ok(webhooks::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    webhooks::delete(&db.get(), &actor, *id, version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -191,6 +209,7 @@ pub struct DeliveryListParams {
 pub async fn list_deliveries(
     request: HttpRequest,
     state: web::Data<AppState>,
+    db: RequestDb,
     actor: Actor,
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
@@ -200,9 +219,9 @@ pub async fn list_deliveries(
     if let Some(value) = &filter.state {
         webhooks::check_state(value, "state").map_err(|e: FieldError| Problem::invalid(&[e]))?;
     }
-    let rows = webhooks::deliveries(&state.db, &actor, *id, filter.state.as_deref(), &page).await?;
+    let rows = webhooks::deliveries(&db.get(), &actor, *id, filter.state.as_deref(), &page).await?;
     let ids = rows.items.iter().map(|(_, d)| d.id).collect();
-    let attempts = webhooks::attempts_of(&state.db, ids).await?;
+    let attempts = webhooks::attempts_of(&db.get(), ids).await?;
     Ok(page_response(
         &request,
         rows.map(|d| WebhookDelivery::with_attempts(d, &attempts)),
@@ -217,13 +236,9 @@ pub async fn list_deliveries(
         (status = 404, description = "No such delivery", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn get_delivery(
-    state: web::Data<AppState>,
-    actor: Actor,
-    id: web::Path<Uuid>,
-) -> RestResult {
-    let delivery = webhooks::delivery(&state.db, &actor, *id).await?;
-    let attempts = webhooks::attempts_of(&state.db, vec![delivery.id]).await?;
+pub async fn get_delivery(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> RestResult {
+    let delivery = webhooks::delivery(&db.get(), &actor, *id).await?;
+    let attempts = webhooks::attempts_of(&db.get(), vec![delivery.id]).await?;
     Ok(HttpResponse::Ok().json(WebhookDelivery::with_attempts(delivery, &attempts)))
 }
 
@@ -235,12 +250,8 @@ pub async fn get_delivery(
         (status = 404, description = "No such delivery", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn replay_delivery(
-    state: web::Data<AppState>,
-    actor: Actor,
-    id: web::Path<Uuid>,
-) -> RestResult {
-    let replay = webhooks::replay(&state.db, &actor, *id).await?;
+pub async fn replay_delivery(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> RestResult {
+    let replay = webhooks::replay(&db.get(), &actor, *id).await?;
     Ok(created(
         format!("/api/v1/webhook-deliveries/{}", replay.id),
         None,

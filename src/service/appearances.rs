@@ -13,8 +13,10 @@ use super::pagination::{
     top_n_per_parent,
 };
 use super::{Db, begin_write, now, require};
-use crate::domain::{Actor, BoundedText, FieldError, Role, Validator};
-use crate::entity::{appearance, article, source};
+use crate::domain::{
+    Actor, BoundedText, FieldError, Role, Validator, char_slice, locate, same_words,
+};
+use crate::entity::{appearance, article, claim, source};
 use crate::error::AppError;
 
 const ENTITY: &str = "appearance";
@@ -75,49 +77,86 @@ pub fn snapshot(model: &appearance::Model) -> Value {
     })
 }
 
-/// Inserts an appearance inside the caller's transaction, with its audit event.
+/// Where `input` stands in `body`. An article without a body takes the excerpt and span
+/// as given; otherwise the excerpt must be the body's text at the span (runs of
+/// whitespace aside), and without a span it is looked for in the body, which gives the
+/// span. The stored excerpt is the body's own text there.
+fn anchor(
+    body: &str,
+    input: &ValidAppearance,
+    prefix: &str,
+) -> Result<(String, Option<(i32, i32)>), AppError> {
+    let length = body.chars().count();
+    if let Some((_, end)) = input.span
+        && end as usize > length
+    {
+        return Err(AppError::invalid(
+            format!("{prefix}.spanEnd"),
+            format!("is beyond the end of the article body ({length} characters)"),
+        ));
+    }
+    if body.is_empty() {
+        return Ok((input.excerpt.clone(), input.span));
+    }
+    let (start, end) = match input.span {
+        Some((start, end)) => (start as usize, end as usize),
+        None => locate(body, &input.excerpt).ok_or_else(|| {
+            AppError::invalid(
+                format!("{prefix}.excerpt"),
+                "is not in the article's body; quote the body's own words (or give the span)",
+            )
+        })?,
+    };
+    let at_span = char_slice(body, start, end).unwrap_or_default();
+    if !same_words(at_span, &input.excerpt) {
+        let shown: String = at_span.chars().take(200).collect();
+        return Err(AppError::invalid(
+            format!("{prefix}.excerpt"),
+            format!("differs from the article's body at {start}..{end}, which reads \"{shown}\""),
+        ));
+    }
+    let span = (i32::try_from(start), i32::try_from(end));
+    let (Ok(start), Ok(end)) = span else {
+        return Err(AppError::invalid(
+            format!("{prefix}.spanEnd"),
+            "is too large",
+        ));
+    };
+    Ok((at_span.trim().to_owned(), Some((start, end))))
+}
+
+/// Inserts an appearance of `claim` inside the caller's transaction, with its audit
+/// event (which carries the claim's state, for subscribers' filters).
 pub(crate) async fn insert(
     txn: &impl ConnectionTrait,
     actor: &Actor,
-    claim_id: Uuid,
+    claim: &claim::Model,
     input: ValidAppearance,
     prefix: &str,
 ) -> Result<appearance::Model, AppError> {
-    let article = super::articles::find(txn, input.article_id)
-        .await
-        .map_err(|_| {
-            AppError::invalid(
-                format!("{prefix}.articleId"),
-                format!("no article with id {}", input.article_id),
-            )
-        })?;
-    if let Some((_, end)) = input.span {
-        let length = article.body.chars().count();
-        if end as usize > length {
-            return Err(AppError::invalid(
-                format!("{prefix}.spanEnd"),
-                format!("is beyond the end of the article body ({length} characters)"),
-            ));
-        }
-    }
+    let article = super::referred(
+        super::articles::find(txn, input.article_id).await,
+        format!("{prefix}.articleId"),
+    )?;
     let existing = appearance::Entity::find()
-        .filter(appearance::Column::ClaimId.eq(claim_id))
+        .filter(appearance::Column::ClaimId.eq(claim.id))
         .filter(appearance::Column::ArticleId.eq(input.article_id))
         .one(txn)
         .await?;
     if existing.is_some() {
         return Err(AppError::Conflict(format!(
-            "claim {claim_id} already has an appearance in article {}",
-            input.article_id
+            "claim {} already has an appearance in article {}",
+            claim.id, input.article_id
         )));
     }
+    let (excerpt, span) = anchor(&article.body, &input, prefix)?;
     let created = appearance::ActiveModel {
         id: Set(Uuid::now_v7()),
-        claim_id: Set(claim_id),
+        claim_id: Set(claim.id),
         article_id: Set(input.article_id),
-        excerpt: Set(input.excerpt),
-        span_start: Set(input.span.map(|s| s.0)),
-        span_end: Set(input.span.map(|s| s.1)),
+        excerpt: Set(excerpt),
+        span_start: Set(span.map(|s| s.0)),
+        span_end: Set(span.map(|s| s.1)),
         created_at: Set(now()),
     }
     .insert(txn)
@@ -128,8 +167,8 @@ pub(crate) async fn insert(
         Change {
             entity_type: ENTITY,
             entity_id: created.id,
-            claim_id: Some(claim_id),
-            state: None,
+            claim_id: Some(claim.id),
+            state: Some(super::claims::event_state(claim)),
             operation: "create",
             changes: snapshot(&created),
         },
@@ -138,7 +177,8 @@ pub(crate) async fn insert(
     Ok(created)
 }
 
-/// Records that a claim appeared in an article.
+/// Records that a claim appeared in an article. The claim's version moves on (its
+/// representation lists its appearances); an archived claim takes none.
 pub async fn add(
     db: &impl Db,
     actor: &Actor,
@@ -148,14 +188,17 @@ pub async fn add(
     require(actor, Role::Editor)?;
     let valid = input.parse("input")?;
     let txn = begin_write(db).await?;
-    let claim = super::claims::find(&txn, claim_id).await?;
-    let created = insert(&txn, actor, claim_id, valid, "input").await?;
+    let claim = super::claims::find_for_update(&txn, claim_id).await?;
+    super::claims::ensure_not_archived(&claim)?;
+    let created = insert(&txn, actor, &claim, valid, "input").await?;
+    let claim = super::claims::touch(&txn, &claim).await?;
     outlet_changed(&txn, actor, &claim).await?;
     super::commit(txn).await?;
     Ok(created)
 }
 
-/// Removes an appearance; with `of_claim`, only if it belongs to that claim.
+/// Removes an appearance; with `of_claim`, only if it belongs to that claim. An archived
+/// claim keeps its appearances.
 pub async fn remove(
     db: &impl Db,
     actor: &Actor,
@@ -169,24 +212,45 @@ pub async fn remove(
         .await?
         .filter(|a| of_claim.is_none_or(|claim| a.claim_id == claim))
         .ok_or_else(|| AppError::not_found(ENTITY, id))?;
-    appearance::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Change {
-            entity_type: ENTITY,
-            entity_id: id,
-            claim_id: Some(current.claim_id),
-            state: None,
-            operation: "delete",
-            changes: snapshot(&current),
-        },
-    )
-    .await?;
-    let claim = super::claims::find(&txn, current.claim_id).await?;
+    let claim = super::claims::find_for_update(&txn, current.claim_id).await?;
+    super::claims::ensure_not_archived(&claim)?;
+    let claim = delete_in(&txn, actor, &current, &claim, None).await?;
     outlet_changed(&txn, actor, &claim).await?;
     super::commit(txn).await?;
     Ok(current)
+}
+
+/// Deletes `appearance` of `claim` inside the caller's transaction: audited (with
+/// `reason`, when the deletion follows another one), announced as `appearance.deleted`,
+/// and the claim's version moved on. Returns the claim as it is now.
+pub(crate) async fn delete_in(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    appearance: &appearance::Model,
+    claim: &claim::Model,
+    reason: Option<&str>,
+) -> Result<claim::Model, AppError> {
+    appearance::Entity::delete_by_id(appearance.id)
+        .exec(txn)
+        .await?;
+    let mut changes = snapshot(appearance);
+    if let Some(reason) = reason {
+        changes["reason"] = Value::from(reason);
+    }
+    audit::record(
+        txn,
+        actor,
+        Change {
+            entity_type: ENTITY,
+            entity_id: appearance.id,
+            claim_id: Some(claim.id),
+            state: Some(super::claims::event_state(claim)),
+            operation: "delete",
+            changes,
+        },
+    )
+    .await?;
+    super::claims::touch(txn, claim).await
 }
 
 /// A figure without a speaker is given by the outlet that carried it, so adding or

@@ -12,7 +12,7 @@ use super::audit::{self, Change};
 use super::pagination::{Page, PageRequest, SortField, fetch_page};
 use super::{Db, Patch, begin_write, now, require};
 use crate::domain::{Actor, ArticleUrl, BoundedText, FieldError, Role, Validator};
-use crate::entity::article;
+use crate::entity::{appearance, article};
 use crate::error::AppError;
 
 const ENTITY: &str = "article";
@@ -92,13 +92,8 @@ pub fn snapshot(model: &article::Model) -> Value {
 }
 
 async fn ensure_outlet(db: &impl ConnectionTrait, outlet_id: Option<Uuid>) -> Result<(), AppError> {
-    if let Some(id) = outlet_id
-        && super::sources::find(db, id).await.is_err()
-    {
-        return Err(AppError::invalid(
-            "input.outletId",
-            format!("no source with id {id}"),
-        ));
+    if let Some(id) = outlet_id {
+        super::referred(super::sources::find(db, id).await, "input.outletId")?;
     }
     Ok(())
 }
@@ -254,14 +249,55 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Deletes an article and its appearances (the claims themselves stay).
-pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<article::Model, AppError> {
+/// Deletes an article and its appearances (the claims themselves stay); with
+/// `expected_version`, only that version of it.
+///
+/// An article that claims with a standing verdict appear in is what their published
+/// reviews rest on (their ClaimReview names it): deleting it is refused (CONFLICT) unless
+/// `force`d. Every appearance it carried is removed in the open: audited on its claim,
+/// announced as `appearance.deleted`, and the claim's version moves on.
+pub async fn delete(
+    db: &impl Db,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    force: bool,
+) -> Result<article::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;
-    // Read before the delete takes the article's appearances with it.
+    super::ensure_version(ENTITY, expected_version, current.version)?;
+    let placed = appearance::Entity::find()
+        .filter(appearance::Column::ArticleId.eq(id))
+        .all(&txn)
+        .await?;
+    let mut claims = Vec::with_capacity(placed.len());
+    for appearance in &placed {
+        claims.push(super::claims::find_for_update(&txn, appearance.claim_id).await?);
+    }
+    let verified: Vec<String> = claims
+        .iter()
+        .filter(|claim| claim.current_verdict.is_some())
+        .map(|claim| claim.id.to_string())
+        .collect();
+    if !verified.is_empty() && !force {
+        return Err(AppError::Conflict(format!(
+            "article {id} is where {} verified claims appeared ({}); their published reviews rest on it. Delete it with force to remove those appearances anyway",
+            verified.len(),
+            verified.join(", ")
+        )));
+    }
+    // Read before the appearances go.
     let carried = super::quantities::keys_carried_by(&txn, id).await?;
+    let reason = format!("article {id} deleted");
+    for (appearance, claim) in placed.iter().zip(&claims) {
+        super::appearances::delete_in(&txn, actor, appearance, claim, Some(&reason)).await?;
+    }
     article::Entity::delete_by_id(id).exec(&txn).await?;
+    let mut changes = snapshot(&current);
+    if force {
+        changes["forced"] = Value::from(true);
+    }
     audit::record(
         &txn,
         actor,
@@ -271,7 +307,7 @@ pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<article::Mo
             claim_id: None,
             state: None,
             operation: "delete",
-            changes: snapshot(&current),
+            changes,
         },
     )
     .await?;

@@ -15,19 +15,21 @@ use super::claims::{self, NewClaim};
 use super::sources::{self, NewSource};
 use super::{Db, begin_write, now, require};
 use crate::domain::quantity::RawQuantity;
-use crate::domain::{Actor, CandidateStatus, ClaimKind, Role, SourceKind};
-use crate::entity::{article, claim, claim_candidate as candidate, source};
+use crate::domain::{Actor, CandidateStatus, ClaimKind, Role, SourceKind, same_words};
+use crate::entity::{appearance, article, claim, claim_candidate as candidate, source};
 use crate::error::AppError;
 use crate::extract::{self, Candidate, KnownSource};
 
 const ENTITY: &str = "candidate";
 
-/// What an accept did: the candidate, its claim, and whether the claim is new (false
-/// when the candidate had been accepted before).
+/// What an accept did: the candidate, its claim, whether the claim is new (false when
+/// the candidate had been accepted before, or was linked), and whether it was linked to
+/// a claim recorded before for the same words at the same place.
 pub struct Accepted {
     pub candidate: candidate::Model,
     pub claim: claim::Model,
     pub created: bool,
+    pub linked: bool,
 }
 
 /// The sources speakers are matched against. Outlets and documents do not speak.
@@ -150,9 +152,54 @@ async fn of_article(
         .await?)
 }
 
-/// Runs extraction on an article's body and stores what it proposes. Running it again
-/// keeps the candidates already proposed (and what checkers did with them); open ones
-/// the current body no longer gives are removed. Returns the article's candidates.
+/// What a proposal says, wherever it stands in the body: the same rule finding the same
+/// words is the same candidate after an edit moved them.
+fn content_key(
+    rule: &str,
+    kind: &str,
+    text: &str,
+    measure: Option<&str>,
+    value: Option<&str>,
+) -> String {
+    format!(
+        "{rule}|{kind}|{}|{}|{}",
+        text.split_whitespace().collect::<Vec<_>>().join(" "),
+        measure.unwrap_or_default(),
+        value.unwrap_or_default()
+    )
+}
+
+fn proposed_key(c: &Candidate) -> String {
+    let value = c
+        .quantity
+        .as_ref()
+        .and_then(|q| q.value)
+        .map(|d| d.normalize().to_string());
+    content_key(
+        c.rule,
+        c.kind.as_str(),
+        &c.text,
+        c.quantity.as_ref().map(|q| q.measure.as_str()),
+        value.as_deref(),
+    )
+}
+
+fn stored_key(row: &candidate::Model) -> String {
+    content_key(
+        &row.rule,
+        &row.kind,
+        &row.text,
+        row.measure.as_deref(),
+        row.value.as_deref(),
+    )
+}
+
+/// Runs extraction on an article's body and stores what it proposes, for the body as it
+/// is now. A proposal made before (the same rule finding the same words, wherever an
+/// edit moved them) keeps its id and what checkers did with it, and takes the current
+/// article version and spans (an open one also takes what extraction now says of its
+/// speaker and setting); open ones the body no longer gives are removed. Returns the
+/// article's candidates.
 pub async fn extract_for_article(
     db: &impl Db,
     actor: &Actor,
@@ -163,23 +210,62 @@ pub async fn extract_for_article(
     let txn = begin_write(db).await?;
     let article = super::articles::find(&txn, article_id).await?;
     let proposed = extract::extract(&article.body, &known);
-    let existing = of_article(&txn, article_id, None).await?;
+    let mut unmatched = of_article(&txn, article_id, None).await?;
     let at = now();
-    let mut fingerprints = Vec::with_capacity(proposed.len());
-    let mut added = 0;
+    let (mut added, mut refreshed) = (0, 0);
     for c in &proposed {
-        let print = fingerprint(c);
-        if !existing.iter().any(|e| e.fingerprint == print) && !fingerprints.contains(&print) {
+        let key = proposed_key(c);
+        // The nearest earlier proposal with the same words, if any.
+        let start = span(c.span.start);
+        let matched = unmatched
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| stored_key(row) == key)
+            .min_by_key(|(_, row)| (row.span_start - start).abs())
+            .map(|(index, _)| index);
+        let Some(index) = matched else {
             new_row(&article, c, at).insert(&txn).await?;
             added += 1;
+            continue;
+        };
+        let existing = unmatched.swap_remove(index);
+        let fresh = new_row(&article, c, at);
+        let moved = existing.article_version != article.version
+            || existing.span_start != start
+            || existing.fingerprint != fingerprint(c);
+        if !moved {
+            continue;
         }
-        fingerprints.push(print);
+        let open = existing.status == CandidateStatus::Open.as_str();
+        let mut row: candidate::ActiveModel = existing.into();
+        row.article_version = fresh.article_version;
+        row.fingerprint = fresh.fingerprint;
+        row.span_start = fresh.span_start;
+        row.span_end = fresh.span_end;
+        row.figure_start = fresh.figure_start;
+        row.figure_end = fresh.figure_end;
+        if open {
+            row.text = fresh.text;
+            row.quote = fresh.quote;
+            row.setting = fresh.setting;
+            row.speaker_name = fresh.speaker_name;
+            row.speaker_kind = fresh.speaker_kind;
+            row.speaker_mention = fresh.speaker_mention;
+            row.speaker_id = fresh.speaker_id;
+            row.subject = fresh.subject;
+            row.lower_bound = fresh.lower_bound;
+            row.upper_bound = fresh.upper_bound;
+            row.unit = fresh.unit;
+            row.approximate = fresh.approximate;
+            row.confidence = fresh.confidence;
+        }
+        row.updated_at = Set(at);
+        row.update(&txn).await?;
+        refreshed += 1;
     }
-    let stale: Vec<Uuid> = existing
+    let stale: Vec<Uuid> = unmatched
         .iter()
-        .filter(|e| {
-            e.status == CandidateStatus::Open.as_str() && !fingerprints.contains(&e.fingerprint)
-        })
+        .filter(|e| e.status == CandidateStatus::Open.as_str())
         .map(|e| e.id)
         .collect();
     if !stale.is_empty() {
@@ -199,7 +285,8 @@ pub async fn extract_for_article(
             operation: "extract",
             changes: json!({
                 "article_version": article.version,
-                "proposed": proposed.len(), "added": added, "removed": stale.len(),
+                "proposed": proposed.len(), "added": added, "refreshed": refreshed,
+                "removed": stale.len(),
             }),
         },
     )
@@ -280,6 +367,7 @@ pub async fn accept(
             candidate: current,
             claim,
             created: false,
+            linked: false,
         });
     }
     let article = super::articles::find(&txn, current.article_id).await?;
@@ -288,6 +376,22 @@ pub async fn accept(
             "article {} changed since this candidate was proposed; extract its claims again",
             article.id
         )));
+    }
+    let known_speaker = match (speaker_id, current.speaker_id) {
+        (Some(chosen), _) => Some(chosen),
+        (None, Some(matched)) if sources::find(&txn, matched).await.is_ok() => Some(matched),
+        _ => None,
+    };
+    if let Some(claim) = recorded_claim(&txn, &current, known_speaker).await? {
+        // Already recorded (by hand, an import or the demo): linked, not made again.
+        let accepted = mark_accepted(&txn, actor, current, &claim, true).await?;
+        super::commit(txn).await?;
+        return Ok(Accepted {
+            candidate: accepted,
+            claim,
+            created: false,
+            linked: true,
+        });
     }
     let speaker_id = match (speaker_id, current.speaker_id, &current.speaker_name) {
         (Some(chosen), _, _) => Some(chosen),
@@ -344,13 +448,32 @@ pub async fn accept(
         },
     )
     .await?;
+    let accepted = mark_accepted(&txn, actor, current, &claim, false).await?;
+    super::commit(txn).await?;
+    Ok(Accepted {
+        candidate: accepted,
+        claim,
+        created: true,
+        linked: false,
+    })
+}
+
+/// Records that `current` was accepted as `claim` (made from it, or `linked`: recorded
+/// before), with its audit event.
+async fn mark_accepted(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    current: candidate::Model,
+    claim: &claim::Model,
+    linked: bool,
+) -> Result<candidate::Model, AppError> {
     let mut row: candidate::ActiveModel = current.into();
     row.status = Set(CandidateStatus::Accepted.as_str().to_owned());
     row.claim_id = Set(Some(claim.id));
     row.updated_at = Set(now());
-    let accepted = row.update(&txn).await?;
+    let accepted = row.update(txn).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         Change {
             entity_type: ENTITY,
@@ -358,16 +481,49 @@ pub async fn accept(
             claim_id: Some(claim.id),
             state: None,
             operation: "accept",
-            changes: json!({ "article_id": accepted.article_id, "claim_id": claim.id }),
+            changes: json!({ "article_id": accepted.article_id, "claim_id": claim.id, "linked": linked }),
         },
     )
     .await?;
-    super::commit(txn).await?;
-    Ok(Accepted {
-        candidate: accepted,
-        claim,
-        created: true,
-    })
+    Ok(accepted)
+}
+
+/// A claim already recorded for what `candidate` proposes: it appears in the same
+/// article, over the candidate's place in the body, is of the same kind, says the same
+/// words (its text or its quote), and has the same speaker when both name one.
+async fn recorded_claim(
+    txn: &impl ConnectionTrait,
+    candidate: &candidate::Model,
+    speaker: Option<Uuid>,
+) -> Result<Option<claim::Model>, AppError> {
+    let overlapping = appearance::Entity::find()
+        .filter(appearance::Column::ArticleId.eq(candidate.article_id))
+        .filter(appearance::Column::SpanStart.lt(candidate.span_end))
+        .filter(appearance::Column::SpanEnd.gt(candidate.span_start))
+        .all(txn)
+        .await?;
+    let claims = claim::Entity::find()
+        .filter(claim::Column::Id.is_in(overlapping.iter().map(|a| a.claim_id)))
+        .all(txn)
+        .await?;
+    let placed = overlapping.into_iter().map(|appearance| {
+        let claim = claims.iter().find(|c| c.id == appearance.claim_id).cloned();
+        (appearance, claim)
+    });
+    let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(a), Some(b)) => same_words(a, b),
+        _ => false,
+    };
+    Ok(placed.into_iter().find_map(|(_, claim)| {
+        let claim = claim?;
+        let says_it =
+            same_words(&claim.text, &candidate.text) || same(&claim.quote, &candidate.quote);
+        let speaker_fits = match (speaker, claim.speaker_id) {
+            (Some(wanted), Some(actual)) => wanted == actual,
+            _ => true,
+        };
+        (says_it && speaker_fits && claim.kind == candidate.kind).then_some(claim)
+    }))
 }
 
 /// Sets a candidate aside. An accepted candidate cannot be dismissed (delete its claim).

@@ -50,6 +50,59 @@ pub struct ClaimPatch {
     pub quantity: Patch<RawQuantity>,
 }
 
+impl ClaimPatch {
+    /// Whether the patch changes nothing but the status (all an archived claim takes:
+    /// restoring it).
+    fn only_moves_status(&self) -> bool {
+        let ClaimPatch {
+            kind,
+            text,
+            speaker_id,
+            status: _,
+            quote,
+            setting,
+            quantity,
+        } = self;
+        kind.is_none()
+            && text.is_none()
+            && speaker_id.is_none()
+            && quote.is_none()
+            && setting.is_none()
+            && quantity.is_none()
+    }
+}
+
+/// The refusal of a change to an archived claim: archived claims are read-only until an
+/// editor restores them (moves their status back).
+pub(crate) fn archived(id: Uuid) -> AppError {
+    AppError::Conflict(format!(
+        "claim {id} is archived and read-only; restore it first (set its status to UNREVIEWED or IN_REVIEW)"
+    ))
+}
+
+/// Refuses changes to what an archived claim carries (appearances, verdicts).
+pub(crate) fn ensure_not_archived(claim: &claim::Model) -> Result<(), AppError> {
+    if status_of(claim)? == ClaimStatus::Archived {
+        return Err(archived(claim.id));
+    }
+    Ok(())
+}
+
+/// Moves a claim's version on after a change to what its representation embeds (its
+/// appearances), so that its ETag and expected versions see the change.
+pub(crate) async fn touch(
+    db: &impl ConnectionTrait,
+    claim: &claim::Model,
+) -> Result<claim::Model, AppError> {
+    let touched = claim::Model {
+        version: claim.version + 1,
+        updated_at: now(),
+        ..claim.clone()
+    };
+    save(db, &touched, claim.version).await?;
+    Ok(touched)
+}
+
 /// Filters for listing claims; all given filters must hold.
 #[derive(Clone, Debug, Default)]
 pub struct ClaimFilter {
@@ -189,13 +242,8 @@ async fn ensure_speaker(
     db: &impl ConnectionTrait,
     speaker_id: Option<Uuid>,
 ) -> Result<(), AppError> {
-    if let Some(id) = speaker_id
-        && super::sources::find(db, id).await.is_err()
-    {
-        return Err(AppError::invalid(
-            "input.speakerId",
-            format!("no source with id {id}"),
-        ));
+    if let Some(id) = speaker_id {
+        super::referred(super::sources::find(db, id).await, "input.speakerId")?;
     }
     Ok(())
 }
@@ -291,7 +339,7 @@ pub async fn create(
         appearances::insert(
             &txn,
             actor,
-            created.id,
+            &created,
             appearance,
             &format!("input.appearances.{i}"),
         )
@@ -310,6 +358,7 @@ pub async fn update(
     patch: ClaimPatch,
 ) -> Result<claim::Model, AppError> {
     require(actor, Role::Editor)?;
+    let restoring_only = patch.only_moves_status();
     let mut v = Validator::default();
     let text = patch.text.as_deref().map(|t| v.check(parse_text(t)));
     let quote_given = patch.quote.is_some();
@@ -340,13 +389,13 @@ pub async fn update(
         ));
     }
     let current_status = status_of(&current)?;
-    if let Some(next) = patch.status
-        && !current_status.can_move_to(next)
-    {
-        return Err(AppError::invalid(
-            "input.status",
-            format!("a claim cannot move from {current_status} to {next}"),
-        ));
+    if current_status == ClaimStatus::Archived && !restoring_only {
+        return Err(archived(id));
+    }
+    if let Some(next) = patch.status {
+        current_status
+            .move_to(next, current.current_verdict.is_some())
+            .map_err(|reason| AppError::invalid("input.status", reason))?;
     }
     if let Some(speaker) = patch.speaker_id {
         ensure_speaker(&txn, speaker).await?;
@@ -433,10 +482,16 @@ pub(crate) async fn save(
 
 /// Deletes a claim and its appearances. A claim with verifications is history and cannot
 /// be deleted (archive it instead): CONFLICT.
-pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<claim::Model, AppError> {
+pub async fn delete(
+    db: &impl Db,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<claim::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;
+    super::ensure_version(ENTITY, expected_version, current.version)?;
     let verifications = verification::Entity::find()
         .filter(verification::Column::ClaimId.eq(id))
         .count(&txn)

@@ -1,10 +1,16 @@
 //! Idempotency keys: the first response to a keyed POST is stored (with an expiry), so a
-//! retry with the same key and body gets it again instead of acting twice. Stored in the
-//! database, so this holds across restarts and across instances.
+//! retry with the same key and body gets it again instead of acting twice. The key is
+//! claimed, the write made and its response stored in one transaction: they commit
+//! together or not at all, so no crash can leave a write without its stored response
+//! (or a key without its write), and of two concurrent requests with one key the
+//! second waits for the first and replays its response. Stored in the database, so
+//! this holds across restarts and across instances.
 
 use chrono::Duration;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -25,11 +31,13 @@ pub struct StoredResponse {
 /// What to do with a keyed request.
 #[derive(Clone, Debug)]
 pub enum Claim {
-    /// First use of the key: process the request, then `complete` or `abandon`.
+    /// First use of the key: process the request in the same transaction, then
+    /// `complete` it and commit (or roll back, which frees the key).
     Fresh,
     /// The key was used for this same request: answer with the stored response.
     Replay(StoredResponse),
-    /// The first request with this key is still being processed.
+    /// A key without a stored response: left by a version that stored responses apart
+    /// from their writes; it is free again once it expires.
     InProgress,
     /// The key was used for a different request.
     Mismatch,
@@ -50,10 +58,12 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
         .collect()
 }
 
-/// Claims `key` for `owner`. The insert is atomic, so of two concurrent first requests
-/// (on any instances) exactly one is `Fresh`.
+/// Claims `key` for `owner` inside `txn`, the transaction the keyed write will run in.
+/// A concurrent transaction holding the same key makes this wait until it ends
+/// (PostgreSQL's unique index; SQLite's write lock), so of two concurrent first requests
+/// (on any instances) exactly one is `Fresh` and the other sees its stored response.
 pub async fn begin(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     owner: &str,
     key: &str,
     fingerprint: &str,
@@ -111,9 +121,9 @@ pub async fn begin(
     )
 }
 
-/// Stores the response of a `Fresh` request.
+/// Stores the response of a `Fresh` request, in its transaction.
 pub async fn complete(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     owner: &str,
     key: &str,
     response: &StoredResponse,
@@ -130,17 +140,6 @@ pub async fn complete(
         .col_expr(idempotency_key::Column::Body, response.body.clone().into())
         .filter(idempotency_key::Column::Owner.eq(owner))
         .filter(idempotency_key::Column::Key.eq(key))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Frees the key of a `Fresh` request that failed, so that a corrected retry can run.
-pub async fn abandon(db: &DatabaseConnection, owner: &str, key: &str) -> Result<(), AppError> {
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::Owner.eq(owner))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .filter(idempotency_key::Column::Status.is_null())
         .exec(db)
         .await?;
     Ok(())

@@ -88,6 +88,36 @@ pub fn require(actor: &Actor, needed: Role) -> Result<(), AppError> {
     }
 }
 
+/// A record an input refers to: one that does not exist is the input's fault
+/// (BAD_USER_INPUT on `field`); any other failure (the database's) stays what it is.
+pub(crate) fn referred<T>(
+    found: Result<T, AppError>,
+    field: impl Into<String>,
+) -> Result<T, AppError> {
+    match found {
+        Err(AppError::NotFound { entity, id }) => Err(AppError::invalid(
+            field,
+            format!("no {entity} with id {id}"),
+        )),
+        other => other,
+    }
+}
+
+/// Refuses a write whose caller named another version than the record's (a
+/// conditional delete); `None`: no version named.
+pub(crate) fn ensure_version(
+    entity: &'static str,
+    expected: Option<i32>,
+    current: i32,
+) -> Result<(), AppError> {
+    match expected {
+        Some(expected) if expected != current => {
+            Err(AppError::stale_version(entity, expected, current))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A field of a patch: absent (leave as is), or set to a value (`None` clears it).
 pub type Patch<T> = Option<Option<T>>;
 

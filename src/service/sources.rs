@@ -260,10 +260,18 @@ pub async fn update(
 }
 
 /// Deletes a source that nothing refers to; one still used is a CONFLICT.
-pub async fn delete(db: &impl Db, actor: &Actor, id: Uuid) -> Result<source::Model, AppError> {
+/// Deletes a source nothing refers to (else CONFLICT); with `expected_version`, only
+/// that version of it.
+pub async fn delete(
+    db: &impl Db,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<source::Model, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;
+    super::ensure_version(ENTITY, expected_version, current.version)?;
     let uses = claim::Entity::find()
         .filter(claim::Column::SpeakerId.eq(id))
         .count(&txn)

@@ -104,13 +104,11 @@ pub async fn record(
     };
 
     for (i, citation) in citations.iter().enumerate() {
-        if let Some(source) = citation.source_id
-            && super::sources::find(db, source).await.is_err()
-        {
-            return Err(AppError::invalid(
+        if let Some(source) = citation.source_id {
+            super::referred(
+                super::sources::find(db, source).await,
                 format!("input.citations.{i}.sourceId"),
-                format!("no source with id {source}"),
-            ));
+            )?;
         }
     }
     // Planned from a plain read and written as one batch guarded by the claim's version.
@@ -274,6 +272,7 @@ pub async fn retract(
     .insert(&txn)
     .await?;
     let current = super::claims::find_for_update(&txn, target.claim_id).await?;
+    super::claims::ensure_not_archived(&current)?;
     let standing = latest_standing(&txn, target.claim_id).await?;
     let status = match (&standing, super::claims::status_of(&current)?) {
         (None, ClaimStatus::Reviewed) => ClaimStatus::InReview,

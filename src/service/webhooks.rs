@@ -159,7 +159,10 @@ impl TargetPolicy {
 }
 
 /// Public unicast addresses only: no loopback, private, link-local, shared (CGNAT),
-/// documentation, multicast or unspecified ranges, nor IPv4 mapped into IPv6.
+/// documentation, benchmarking, multicast or unspecified ranges. An IPv6 address that
+/// carries an IPv4 one (mapped, translated, IPv4-compatible, NAT64, 6to4) is judged by
+/// that IPv4 address; tunnel and deprecated forms that can reach anywhere (Teredo,
+/// site-local, ::/96) are refused outright.
 pub fn is_public(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => {
@@ -178,16 +181,35 @@ pub fn is_public(address: IpAddr) -> bool {
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
+            let s = v6.segments();
+            let last_v4 = || std::net::Ipv4Addr::from((u128::from(v6) & 0xffff_ffff) as u32);
+            // ::ffff:a.b.c.d (mapped) and ::ffff:0:a.b.c.d (translated, SIIT).
+            let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
+            let translated = s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0;
+            if mapped || translated {
+                return is_public(IpAddr::V4(last_v4()));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
+            // 64:ff9b::/96, the well-known NAT64 prefix: the IPv4 address it reaches.
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(IpAddr::V4(last_v4()));
+            }
+            // 2002::/16, 6to4: the IPv4 address of the relay it tunnels to.
+            if s[0] == 0x2002 {
+                let [a, b] = s[1].to_be_bytes();
+                let [c, d] = s[2].to_be_bytes();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+            }
+            !(s[..6] == [0; 6] // ::, ::1 and IPv4-compatible ::a.b.c.d
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // 64:ff9b:1::/48, local NAT64
+                || (s[0] == 0x100 && s[1..4] == [0, 0, 0]) // 100::/64, discard-only
+                || (s[0] == 0x2001 && s[1] == 0) // 2001::/32, Teredo
+                || (s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0) // benchmarking
+                || (s[0] == 0x2001 && (0x10..0x30).contains(&s[1])) // ORCHID
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0) // site-local (deprecated)
         }
     }
 }
@@ -443,10 +465,12 @@ pub async fn delete(
     db: &impl Db,
     actor: &Actor,
     id: Uuid,
+    expected_version: Option<i32>,
 ) -> Result<webhook_endpoint::Model, AppError> {
     require(actor, Role::Admin)?;
     let txn = begin_write(db).await?;
     let current = find(&txn, id).await?;
+    super::ensure_version(ENTITY, expected_version, current.version)?;
     webhook_endpoint::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;
@@ -595,13 +619,104 @@ pub async fn replay(
 }
 
 /// Turns committed outbox events into deliveries, at most `limit` events per call;
-/// returns how many events it took. Any number of instances may call it: the
-/// shared cursor is read and advanced in the same transaction as the deliveries
+/// returns how many events it took. Any number of instances may call it: the shared
+/// cursor is checked and advanced in the same transaction as the deliveries are written
 /// (locked on PostgreSQL; SQLite has one writer at a time).
+///
+/// Payloads are built before that transaction, from plain reads: the transaction holds
+/// the write lock (SQLite) or the cursor's row lock only for the state change, never
+/// across GraphQL executions. If another instance advanced the cursor meanwhile, the
+/// pass starts again from where it is now.
 pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<usize, AppError> {
-    let txn = begin_write(db).await?;
-    let backend = txn.get_database_backend();
-    let lock = if backend == DbBackend::Postgres {
+    loop {
+        let Some(position) = read_cursor(db, false).await? else {
+            // First start: webhooks begin with the events committed from now on.
+            let txn = begin_write(db).await?;
+            if read_cursor(&txn, true).await?.is_none() {
+                let head = outbox::head(&txn).await?;
+                outbox_cursor::ActiveModel {
+                    name: Set(CURSOR.to_owned()),
+                    tx: Set(head.tx),
+                    seq: Set(head.seq),
+                    updated_at: Set(now()),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            sea_orm::TransactionSession::commit(txn).await?;
+            return Ok(0);
+        };
+        let events = outbox::committed_after(db, position, limit).await?;
+        let Some(last) = events.last() else {
+            return Ok(0);
+        };
+        let last = Position::from(last);
+        let endpoints = webhook_endpoint::Entity::find()
+            .filter(webhook_endpoint::Column::Active.eq(true))
+            .all(db)
+            .await?;
+        let mut deliveries = Vec::new();
+        for event in &events {
+            let event_type = format!("{}.{}", event.entity_type, event.operation);
+            for endpoint in &endpoints {
+                // An endpoint hears of events committed after it was registered.
+                if endpoint.created_at > event.occurred_at
+                    || !events_of(endpoint).contains(&event_type)
+                {
+                    continue;
+                }
+                let payload = payload(shaper, endpoint, event, &event_type).await?;
+                deliveries.push(webhook_delivery::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    endpoint_id: Set(endpoint.id),
+                    event_tx: Set(event.tx),
+                    event_seq: Set(event.seq),
+                    event_type: Set(event_type.clone()),
+                    payload: Set(payload),
+                    state: Set(state::PENDING.to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(now()),
+                    lease_until: Set(None),
+                    last_status: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(now()),
+                    delivered_at: Set(None),
+                });
+            }
+        }
+        let txn = begin_write(db).await?;
+        if read_cursor(&txn, true).await? != Some(position) {
+            // Another instance dispatched these events meanwhile: look again.
+            continue;
+        }
+        // In chunks: a statement's parameters are bounded (SQLite: 32,766).
+        for chunk in deliveries.chunks(DELIVERY_ROWS_PER_INSERT) {
+            webhook_delivery::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        outbox_cursor::Entity::update_many()
+            .col_expr(outbox_cursor::Column::Tx, Expr::value(last.tx))
+            .col_expr(outbox_cursor::Column::Seq, Expr::value(last.seq))
+            .col_expr(outbox_cursor::Column::UpdatedAt, Expr::value(now()))
+            .filter(outbox_cursor::Column::Name.eq(CURSOR))
+            .exec(&txn)
+            .await?;
+        // Deliveries and the cursor are not outbox events: a plain commit, which does not
+        // wake this process's outbox readers (this dispatcher among them) for nothing.
+        sea_orm::TransactionSession::commit(txn).await?;
+        return Ok(events.len());
+    }
+}
+
+/// Delivery rows per INSERT statement (14 parameters each).
+const DELIVERY_ROWS_PER_INSERT: usize = 1000;
+
+/// The dispatch cursor's position, if it exists; `lock`: keep other dispatchers from
+/// moving it until this transaction ends (PostgreSQL; SQLite's writer excludes them).
+async fn read_cursor(db: &impl ConnectionTrait, lock: bool) -> Result<Option<Position>, AppError> {
+    let backend = db.get_database_backend();
+    let lock = if lock && backend == DbBackend::Postgres {
         " FOR UPDATE"
     } else {
         ""
@@ -617,75 +732,12 @@ pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<u
             format!("SELECT name, tx, seq, updated_at FROM outbox_cursors WHERE name = {placeholder}{lock}"),
             [CURSOR.into()],
         ))
-        .one(&txn)
+        .one(db)
         .await?;
-    let Some(cursor) = cursor else {
-        // First start: webhooks begin with the events committed from now on.
-        let head = outbox::head(&txn).await?;
-        outbox_cursor::ActiveModel {
-            name: Set(CURSOR.to_owned()),
-            tx: Set(head.tx),
-            seq: Set(head.seq),
-            updated_at: Set(now()),
-        }
-        .insert(&txn)
-        .await?;
-        sea_orm::TransactionSession::commit(txn).await?;
-        return Ok(0);
-    };
-    let position = Position {
-        tx: cursor.tx,
-        seq: cursor.seq,
-    };
-    let events = outbox::committed_after(&txn, position, limit).await?;
-    let Some(last) = events.last() else {
-        return Ok(0);
-    };
-    let last = Position::from(last);
-    let endpoints = webhook_endpoint::Entity::find()
-        .filter(webhook_endpoint::Column::Active.eq(true))
-        .all(&txn)
-        .await?;
-    for event in &events {
-        let event_type = format!("{}.{}", event.entity_type, event.operation);
-        for endpoint in &endpoints {
-            // An endpoint hears of events committed after it was registered.
-            if endpoint.created_at > event.occurred_at || !events_of(endpoint).contains(&event_type)
-            {
-                continue;
-            }
-            let payload = payload(shaper, endpoint, event, &event_type).await?;
-            webhook_delivery::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                endpoint_id: Set(endpoint.id),
-                event_tx: Set(event.tx),
-                event_seq: Set(event.seq),
-                event_type: Set(event_type.clone()),
-                payload: Set(payload),
-                state: Set(state::PENDING.to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(now()),
-                lease_until: Set(None),
-                last_status: Set(None),
-                last_error: Set(None),
-                created_at: Set(now()),
-                delivered_at: Set(None),
-            }
-            .insert(&txn)
-            .await?;
-        }
-    }
-    outbox_cursor::Entity::update_many()
-        .col_expr(outbox_cursor::Column::Tx, Expr::value(last.tx))
-        .col_expr(outbox_cursor::Column::Seq, Expr::value(last.seq))
-        .col_expr(outbox_cursor::Column::UpdatedAt, Expr::value(now()))
-        .filter(outbox_cursor::Column::Name.eq(CURSOR))
-        .exec(&txn)
-        .await?;
-    // Deliveries and the cursor are not outbox events: a plain commit, which does not
-    // wake this process's outbox readers (this dispatcher among them) for nothing.
-    sea_orm::TransactionSession::commit(txn).await?;
-    Ok(events.len())
+    Ok(cursor.map(|c| Position {
+        tx: c.tx,
+        seq: c.seq,
+    }))
 }
 
 /// The JSON body of a delivery, built once: every attempt sends (and signs) these bytes.
@@ -930,4 +982,45 @@ pub async fn sweep(
         .await?
         .rows_affected;
     Ok((events, deliveries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    fn public(address: &str) -> bool {
+        is_public(address.parse().unwrap())
+    }
+
+    #[test]
+    fn ipv6_forms_that_carry_a_private_ipv4_address_are_not_public() {
+        for private in [
+            "::127.0.0.1",
+            "::ffff:127.0.0.1",
+            "::ffff:0:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::8.8.8.8",
+            "2002:a9fe:a9fe::1",
+            "2002:7f00:1::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
+            "::",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            assert!(!public(private), "{private}");
+        }
+        for open in [
+            "8.8.8.8",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
+            assert!(public(open), "{open}");
+        }
+    }
 }

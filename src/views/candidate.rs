@@ -143,8 +143,12 @@ pub struct AcceptedCandidate {
     pub candidate: ClaimCandidate,
     /// The claim made from it.
     pub claim: Claim,
-    /// False when the candidate had been accepted before (nothing new was created).
+    /// False when the candidate had been accepted before, or was linked (nothing new
+    /// was created).
     pub created: bool,
+    /// True when the claim had been recorded before (the same words, of the same
+    /// speaker, at the same place in this article): the candidate was linked to it.
+    pub linked: bool,
 }
 
 impl From<crate::service::candidates::Accepted> for AcceptedCandidate {
@@ -153,6 +157,7 @@ impl From<crate::service::candidates::Accepted> for AcceptedCandidate {
             candidate: a.candidate.into(),
             claim: a.claim.into(),
             created: a.created,
+            linked: a.linked,
         }
     }
 }

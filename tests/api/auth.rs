@@ -606,3 +606,107 @@ async fn remembering_instance(app: &TestApp) -> (String, crate::helpers::Process
     ])
     .await
 }
+
+/// The first admin key reaches the operator and never the log stream: with stderr not a
+/// terminal (a service manager, a container), it goes to a file only this user can read,
+/// and the JSON log says where, without the secret.
+async fn first_admin_key_stays_out_of_the_logs(backend: Backend) {
+    use std::io::{BufRead, BufReader};
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    // No usable admin key left: the next `serve` makes one.
+    let operator = claimtrack::domain::Actor::system("test");
+    for record in claimtrack::service::keys::list(&app.state.db, &operator)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|k| k.role == Role::Admin)
+    {
+        claimtrack::service::keys::revoke(&app.state.db, &operator, &record.key.id.to_string())
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("admin-key");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut command = app.command();
+    command
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("CLAIMTRACK_LOG__FORMAT", "json")
+        .env("CLAIMTRACK_LOG__LEVEL", "info")
+        .env("CLAIMTRACK_AUTH__BOOTSTRAP_KEY_FILE", &key_file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let guard = crate::helpers::ProcessGuard::new(child);
+    let address = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..200 {
+        if let Ok(response) = app.client.get(format!("{address}/readyz")).send().await
+            && response.status().is_success()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "serve did not become ready");
+    drop(guard);
+    let lines: Vec<String> = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    let secret = std::fs::read_to_string(&key_file)
+        .expect("the key file")
+        .trim()
+        .to_owned();
+    assert!(secret.starts_with("ct_"), "{secret}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        assert!(
+            !line.contains(&secret) && !line.contains("ct_"),
+            "the secret in the log: {line}"
+        );
+        let _ = parsed;
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&*key_file.to_string_lossy())),
+        "the log says where the key went: {lines:#?}"
+    );
+    // The key works.
+    let (status, body) = app
+        .graphql_as(
+            Some(&format!("Bearer {secret}")),
+            "{ apiKeys { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["apiKeys"].is_array(), "{body}");
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn the_first_admin_key_stays_out_of_the_logs_sqlite() {
+    first_admin_key_stays_out_of_the_logs(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn the_first_admin_key_stays_out_of_the_logs_postgres() {
+    first_admin_key_stays_out_of_the_logs(Backend::Postgres).await;
+}

@@ -87,13 +87,46 @@ both_backends! {
         assert_eq!(skip["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(skip["errors"][0]["extensions"]["field"], "input.status");
 
-        let steps = ["IN_REVIEW", "REVIEWED", "ARCHIVED"];
-        for (version, status) in steps.iter().enumerate() {
-            let response = update_claim(app, &claim, version as i64 + 1, json!({ "status": status })).await;
-            assert_eq!(response["data"]["updateClaim"]["status"], *status, "{response}");
-        }
-        let back = update_claim(app, &claim, 4, json!({ "status": "IN_REVIEW" })).await;
+        let started = update_claim(app, &claim, 1, json!({ "status": "IN_REVIEW" })).await;
+        assert_eq!(started["data"]["updateClaim"]["status"], "IN_REVIEW", "{started}");
+        // Reviewed only while a verdict stands: recording one is how a claim gets there.
+        let by_hand = update_claim(app, &claim, 2, json!({ "status": "REVIEWED" })).await;
+        assert_eq!(by_hand["errors"][0]["extensions"]["field"], "input.status", "{by_hand}");
+        let verdict = app.record_verification(id(&claim["id"]), "TRUE").await;
+        let reviewed = app.gql_ok("query($id: UUID!) { claim(id: $id) { status version } }", json!({ "id": claim["id"] })).await;
+        assert_eq!(reviewed["claim"]["status"], "REVIEWED");
+        let version = reviewed["claim"]["version"].as_i64().unwrap();
+        let back = update_claim(app, &claim, version, json!({ "status": "IN_REVIEW" })).await;
         assert_eq!(back["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        let archived = update_claim(app, &claim, version, json!({ "status": "ARCHIVED" })).await;
+        assert_eq!(archived["data"]["updateClaim"]["status"], "ARCHIVED", "{archived}");
+
+        // Archived claims are read-only: no edits, no appearances, no verdicts ...
+        let edit = update_claim(app, &claim, version + 1, json!({ "text": "changed behind the archive" })).await;
+        assert_eq!(edit["errors"][0]["extensions"]["code"], "CONFLICT", "{edit}");
+        let article = app.create_article("https://wire.example/archived", "Russia joined the conflict in September.", None).await;
+        let (code, _) = app
+            .gql_error(
+                "mutation($c: UUID!, $a: UUID!) { addAppearance(claimId: $c, input: { articleId: $a, excerpt: \"Russia joined the conflict\" }) { id } }",
+                json!({ "c": claim["id"], "a": article }),
+            )
+            .await;
+        assert_eq!(code, "CONFLICT");
+        let (code, _) = app
+            .gql_error(
+                "mutation($v: UUID!) { retractVerification(id: $v, reason: \"reopened\") { id } }",
+                json!({ "v": verdict["id"] }),
+            )
+            .await;
+        assert_eq!(code, "CONFLICT");
+        // ... until an editor restores them (an audited status change).
+        let restored = update_claim(app, &claim, version + 1, json!({ "status": "REVIEWED" })).await;
+        assert_eq!(restored["data"]["updateClaim"]["status"], "REVIEWED", "{restored}");
+        let trail = app
+            .gql_ok("query($id: UUID!) { claim(id: $id) { text auditTrail(orderBy: { field: CREATED_AT, direction: DESC }, first: 1) { nodes { operation changes } } } }", json!({ "id": claim["id"] }))
+            .await;
+        assert_eq!(trail["claim"]["text"], "Russia joined the conflict in September");
+        assert_eq!(trail["claim"]["auditTrail"]["nodes"][0]["changes"]["status"]["from"], "archived", "{trail}");
     }
 
     async fn a_stale_claim_update_is_a_conflict_and_changes_nothing(app: TestApp) {
@@ -159,7 +192,7 @@ both_backends! {
     async fn every_claim_filter_selects_exactly_the_matching_claims(app: TestApp) {
         let hollande = app.create_source("PERSON", "Francois Hollande").await;
         let isis = app.create_source("ORGANIZATION", "Islamic State").await;
-        let article = app.create_article("https://wire.example/e", "text", None).await;
+        let article = app.create_article("https://wire.example/e", "Hollande: France is at war.", None).await;
         let war = app
             .create_claim(json!({ "kind": "QUOTE", "text": "France is at WAR", "speakerId": hollande,
                 "appearances": [{ "articleId": article, "excerpt": "France is at war" }] }))

@@ -15,12 +15,13 @@ use crate::helpers::{TestApp, id};
 async fn newsroom(app: &TestApp) -> Vec<Uuid> {
     let hollande = app.create_source("PERSON", "Francois Hollande").await;
     let wire = app.create_source("OUTLET", "Example Wire").await;
+    let body = |i: usize| format!("Before. excerpt {i} with \"quotes\" and ünïcode. After.");
     let articles = [
-        app.create_article("https://wire.example/a", "the body", Some(wire))
+        app.create_article("https://wire.example/a", &body(0), Some(wire))
             .await,
-        app.create_article("https://blog.example/b", "the body", None)
+        app.create_article("https://blog.example/b", &body(1), None)
             .await,
-        app.create_article("https://wire.example/c", "the body", Some(wire))
+        app.create_article("https://wire.example/c", &body(2), Some(wire))
             .await,
     ];
     let appearances = |n: usize| -> Vec<Value> {

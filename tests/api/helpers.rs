@@ -121,6 +121,12 @@ impl Instance {
 /// Kills a process started by a test when the test is done, passed or not.
 pub struct ProcessGuard(std::process::Child);
 
+impl ProcessGuard {
+    pub fn new(child: std::process::Child) -> Self {
+        Self(child)
+    }
+}
+
 impl Drop for ProcessGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -333,7 +339,7 @@ impl TestApp {
     }
 
     /// The `claimtrack` binary, set to this app's database and no configuration files.
-    fn command(&self) -> std::process::Command {
+    pub fn command(&self) -> std::process::Command {
         let settings = &self.state.settings;
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_claimtrack"));
         command

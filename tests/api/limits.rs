@@ -306,3 +306,28 @@ async fn killed_database_connections_are_replaced_without_refusing_keys() {
     }
     app.finish().await;
 }
+
+both_backends_with! {
+    |s| { s.auth.key_cache_secs = 3600; s.database.max_connections = 2; s.database.acquire_timeout_secs = 1; };
+
+    async fn a_database_failure_is_never_reported_as_bad_input(app: TestApp) {
+        use sea_orm::TransactionTrait;
+        let prosecutor = app.create_source("GOVERNMENT", "Paris prosecutor").await;
+        let claim = app.create_claim(json!({ "kind": "OTHER", "text": "the toll is 129" })).await;
+        let checker = app.bearer(Role::Checker);
+        let record = "mutation($c: UUID!, $s: UUID!) { recordVerification(claimId: $c, input: { verdict: MOSTLY_TRUE, summary: \"130 later\",
+            citations: [{ url: \"https://justice.example/toll\", sourceId: $s, stance: CONTEXT }] }) { id } }";
+        let variables = json!({ "c": claim["id"], "s": prosecutor });
+        // The checker's key is remembered: the first statement of the write is the cited
+        // source's lookup.
+        let (status, _) = app.graphql_as(Some(&checker), "{ claims { totalCount } }", json!({})).await;
+        assert_eq!(status, 200);
+        let held = [app.state.db.begin().await.unwrap(), app.state.db.begin().await.unwrap()];
+        let (_, response) = app.graphql_as(Some(&checker), record, variables.clone()).await;
+        assert_eq!(code(&response), "UNAVAILABLE", "{response}");
+        assert!(!response.to_string().contains("no source"), "{response}");
+        drop(held);
+        let (_, response) = app.graphql_as(Some(&checker), record, variables).await;
+        assert!(response["data"]["recordVerification"]["id"].is_string(), "{response}");
+    }
+}

@@ -18,6 +18,7 @@ mod limits;
 mod live;
 mod paging;
 mod quantities;
+mod records;
 mod rest;
 mod schema_sdl;
 mod sockets;

@@ -35,7 +35,10 @@ both_backends! {
         assert_eq!((status, problem_type(&stale), stale["code"].as_str()), (412, "/problems/precondition-failed", Some("PRECONDITION_FAILED")));
         let (_, _, unchanged) = app.rest(Method::GET, &location, admin, None, &[]).await;
         assert_eq!(unchanged["name"], "Francois Hollande");
-        let (status, _, cleared) = app.rest(Method::PATCH, &location, admin, Some(json!({ "description": null })), &[("if-match", "W/\"2\"")]).await;
+        // If-Match compares strongly: a weak validator never matches.
+        let (status, _, weak) = app.rest(Method::PATCH, &location, admin, Some(json!({ "description": null })), &[("if-match", "W/\"2\"")]).await;
+        assert_eq!((status, problem_type(&weak)), (412, "/problems/precondition-failed"));
+        let (status, _, cleared) = app.rest(Method::PATCH, &location, admin, Some(json!({ "description": null })), &[("if-match", "\"2\"")]).await;
         assert_eq!((status, &cleared["description"]), (200, &Value::Null));
 
         let (status, _, _) = app.rest(Method::DELETE, &location, admin, None, &[]).await;

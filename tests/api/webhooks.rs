@@ -510,7 +510,13 @@ async fn old_events_and_delivery_logs_are_swept_without_losing_anything(app: &Te
 crate::both_backends! {
     async fn targets_events_and_selections_are_checked(app: TestApp) {
         // Default settings: private and loopback targets are refused.
-        for url in ["http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://10.1.2.3/hook", "http://[::1]/hook", "http://169.254.169.254/latest"] {
+        for url in [
+            "http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://10.1.2.3/hook", "http://[::1]/hook", "http://169.254.169.254/latest",
+            // IPv6 forms that carry a private IPv4 address: IPv4-compatible, mapped,
+            // NAT64, 6to4, and Teredo.
+            "http://[::127.0.0.1]/hook", "http://[::ffff:10.0.0.1]/hook", "http://[64:ff9b::a9fe:a9fe]/latest",
+            "http://[2002:a9fe:a9fe::1]/latest", "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",
+        ] {
             let (status, _, problem) = app.rest(Method::POST, "/api/v1/webhooks", Some(Role::Admin), Some(json!({ "url": url, "events": ["claim.created"] })), &[]).await;
             assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("url")), "{url}: {problem:#}");
         }
@@ -522,6 +528,15 @@ crate::both_backends! {
             let (status, _, problem) = app.rest(Method::POST, "/api/v1/webhooks", Some(Role::Admin), Some(input), &[]).await;
             assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some(field)), "{problem:#}");
         }
+        // A public address carried in NAT64 is fine.
+        let (status, _, created) = app.rest(Method::POST, "/api/v1/webhooks", Some(Role::Admin), Some(json!({ "url": "http://[64:ff9b::808:808]/hook", "events": ["claim.created"] })), &[]).await;
+        assert_eq!(status, 201, "{created}");
+        let (status, _, _) = app.rest(Method::DELETE, &format!("/api/v1/webhooks/{}", created["endpoint"]["id"].as_str().unwrap()), Some(Role::Admin), None, &[]).await;
+        assert_eq!(status, 204);
+        // A selection runs for every event: it is measured like any request.
+        let aliases: String = (0..2100).map(|i| format!("a{i}: id ")).collect();
+        let (status, _, problem) = app.rest(Method::POST, "/api/v1/webhooks", Some(Role::Admin), Some(json!({ "url": "https://93.184.216.34/hook", "events": ["claim.created"], "selection": format!("{{ {aliases} }}") })), &[]).await;
+        assert_eq!((status, problem["errors"][0]["field"].as_str()), (400, Some("selection")), "{problem:#}");
         // Only admins manage webhooks.
         let (status, _, _) = app.rest(Method::GET, "/api/v1/webhooks", Some(Role::Editor), None, &[]).await;
         assert_eq!(status, 403);
@@ -576,4 +591,79 @@ async fn selections_are_checked_against_the_schema_sqlite() {
 #[actix_web::test]
 async fn selections_are_checked_against_the_schema_postgres() {
     selections(Backend::Postgres).await;
+}
+
+/// Payloads are built outside the dispatcher's transaction: while it shapes them, API
+/// writes go through (SQLite's write lock is free) and other dispatchers are not held
+/// on the cursor (PostgreSQL's row lock is free).
+struct Probe {
+    state: claimtrack::state::AppState,
+    free: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl claimtrack::service::webhooks::Shaper for Probe {
+    fn validate<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn data<'a>(
+        &'a self,
+        _: &'a claimtrack::entity::outbox_event::Model,
+        _: Option<&'a str>,
+    ) -> futures_util::future::BoxFuture<'a, Result<Value, claimtrack::error::AppError>> {
+        Box::pin(async move {
+            use sea_orm::{ConnectionTrait, TransactionTrait};
+            let db = &self.state.db;
+            let free = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+                let txn = db.begin().await?;
+                let locked = txn
+                    .execute_unprepared("SELECT 1 FROM outbox_cursors FOR UPDATE NOWAIT")
+                    .await;
+                txn.rollback().await?;
+                locked.is_ok()
+            } else {
+                // A write through the pool, as an API request would make one.
+                claimtrack::service::sources::create(
+                    db,
+                    &claimtrack::domain::Actor::system("probe"),
+                    claimtrack::service::sources::NewSource {
+                        kind: claimtrack::domain::SourceKind::Person,
+                        name: format!("Probe {}", uuid::Uuid::now_v7()),
+                        aliases: Vec::new(),
+                        description: None,
+                        url: None,
+                    },
+                )
+                .await
+                .is_ok()
+            };
+            if free {
+                self.free.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            Ok(json!({}))
+        })
+    }
+}
+
+crate::both_backends_with! {
+    |s| { s.webhooks.enabled = false; s.database.sqlite_busy_timeout_ms = 300; };
+
+    async fn the_dispatcher_holds_no_lock_while_it_builds_payloads(app: TestApp) {
+        let probe = Probe { state: app.state.clone(), free: Default::default() };
+        // The cursor starts at the outbox's end.
+        claimtrack::service::webhooks::dispatch(&app.state.db, &probe, 10).await.unwrap();
+        let (status, _, _) = app.rest(Method::POST, "/api/v1/webhooks", Some(Role::Admin), Some(json!({ "url": "https://93.184.216.34/hook", "events": ["claim.created"] })), &[]).await;
+        assert_eq!(status, 201);
+        for n in 0..3 {
+            app.create_claim(json!({ "kind": "OTHER", "text": format!("claim {n}") })).await;
+        }
+        let dispatched = claimtrack::service::webhooks::dispatch(&app.state.db, &probe, 10).await.unwrap();
+        assert!(dispatched >= 3, "{dispatched}");
+        assert_eq!(probe.free.load(std::sync::atomic::Ordering::SeqCst), 3, "a payload was built under a lock");
+        assert_eq!(app.count_rows("webhook_deliveries").await, 3);
+    }
 }
