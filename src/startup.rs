@@ -41,6 +41,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    hub: Hub,
 }
 
 impl Application {
@@ -53,6 +54,8 @@ impl Application {
         if settings.database.migrate_on_start {
             prepare_database(&connection).await?;
         }
+        // Before anything is served: events of the first writes must not be skipped.
+        crate::service::webhooks::start_cursor(&connection).await?;
         let background = db::connect_background(&settings.database).await?;
         let key_epoch = crate::service::keys::KeyEpoch::default();
         let hub = Hub::start(
@@ -71,11 +74,12 @@ impl Application {
         };
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state.clone(), hub)?;
+        let server = serve(listener, state.clone(), hub.clone())?;
         Ok(Self {
             port,
             server,
             state,
+            hub,
         })
     }
 
@@ -92,10 +96,18 @@ impl Application {
         &self.state
     }
 
+    /// What follows the outbox for this application's subscribers (stop it to release
+    /// its connection).
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
     /// Serves until SIGTERM/SIGINT, then lets in-flight requests finish (up to the
-    /// configured shutdown timeout).
+    /// configured shutdown timeout), then stops following the outbox.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.hub.stop().await;
+        served
     }
 }
 

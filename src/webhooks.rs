@@ -83,6 +83,16 @@ impl GraphqlShaper {
         };
         format!("query($id: UUID!) {{ record: {record}(id: $id) {selection} }}")
     }
+
+    /// The document about record `id`, read as a viewer, as it is now.
+    fn request(&self, document: String, id: uuid::Uuid) -> Request {
+        let actor = Actor::system_with_role("webhooks", Role::Viewer);
+        Request::new(document)
+            .variables(Variables::from_json(json!({ "id": id })))
+            .data(crate::graphql::live_loader(&self.state, actor.clone()))
+            .data(self.state.clone())
+            .data(actor)
+    }
 }
 
 impl Shaper for GraphqlShaper {
@@ -98,8 +108,7 @@ impl Shaper for GraphqlShaper {
             // Measured like a request (it runs for every event), then executed without
             // any data: a document that passes validation fails only in its resolvers,
             // whose errors carry a path; validation errors have none.
-            let mut request = Request::new(Self::document(record, selection))
-                .variables(Variables::from_json(json!({ "id": uuid::Uuid::nil() })));
+            let mut request = self.request(Self::document(record, selection), uuid::Uuid::nil());
             self.costs
                 .measure_request(&mut request, Default::default())
                 .map_err(|refusal| refusal.to_string())?;
@@ -136,12 +145,7 @@ impl Shaper for GraphqlShaper {
                 return Ok(Value::Null);
             };
             let document = Self::document(record, selection.unwrap_or(default_selection(record)));
-            let actor = Actor::system_with_role("webhooks", Role::Viewer);
-            let request = Request::new(document)
-                .variables(Variables::from_json(json!({ "id": id })))
-                .data(crate::graphql::live_loader(&self.state, actor.clone()))
-                .data(self.state.clone())
-                .data(actor);
+            let request = self.request(document, id);
             let response = self.schema.execute(request).await;
             for error in &response.errors {
                 tracing::warn!(event = %format!("{}.{}", event.entity_type, event.operation), error = %error.message, "webhook payload incomplete");

@@ -70,9 +70,13 @@ pub enum Credentials<'a> {
 
 impl<'a> Credentials<'a> {
     /// From an `Authorization` value (also accepted in a websocket's `connection_init`):
-    /// `Bearer <token>`, anything else is malformed.
+    /// `Bearer <token>` (the scheme in any case, RFC 9110), anything else is malformed.
     pub fn from_header(value: Option<&'a str>) -> Self {
-        match value.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) {
+        let token = value
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        match token {
             Some(token) if !token.is_empty() && !token.contains(' ') => Credentials::Bearer(token),
             _ => Credentials::Malformed,
         }

@@ -9,7 +9,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrai
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::domain::{ClaimStatus, SourceKind, Verdict};
+use crate::domain::{ClaimKind, ClaimStatus, SourceKind, Verdict};
 use crate::entity::{appearance, article, claim, source, verification};
 
 /// Sizes at scale 1.0 (the dataset).
@@ -86,7 +86,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
         let source_id = id(&mut rng, at);
         let row = source::ActiveModel {
             id: Set(source_id),
-            kind: Set(kind.as_str().to_owned()),
+            kind: Set(kind),
             name: Set(name),
             aliases: Set(json!([])),
             description: Set(None),
@@ -147,10 +147,10 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
             let kind_roll = rng.random_range(0..100);
             let mut row = claim::Model {
                 id: claim_id,
-                kind: "other".into(),
+                kind: ClaimKind::Other,
                 text: format!("Claim {n} as reported"),
                 speaker_id: speaker,
-                status: status.as_str().to_owned(),
+                status,
                 current_verdict: None,
                 quote: None,
                 setting: None,
@@ -170,13 +170,13 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
             };
             match kind_roll {
                 0..35 => {
-                    row.kind = "quote".into();
+                    row.kind = ClaimKind::Quote;
                     row.quote = Some(format!("We will act on point {n}"));
                     row.text = format!("Said they will act on point {n}");
                 }
                 35..65 => {
                     let (measure, unit, subject) = MEASURES[rng.random_range(0..MEASURES.len())];
-                    row.kind = "quantity".into();
+                    row.kind = ClaimKind::Quantity;
                     row.text = format!("{measure} reported in story {a}");
                     row.subject = Some(subject.into());
                     row.measure = Some(measure.into());
@@ -191,7 +191,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                     }
                     crate::service::quantities::key_claim(&mut row);
                 }
-                65..85 => row.kind = "event".into(),
+                65..85 => row.kind = ClaimKind::Event,
                 _ => {}
             }
             // Geometric number of verifications, mean 2, at most 11.
@@ -204,7 +204,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                 verifications.push(verification::ActiveModel {
                     id: Set(id(&mut rng, checked)),
                     claim_id: Set(claim_id),
-                    verdict: Set(verdict.as_str().to_owned()),
+                    verdict: Set(verdict),
                     rating: Set(verdict.rating().map(i16::from)),
                     summary: Set(format!("Checked claim {n}, review {v}")),
                     reviewer_id: Set(None),
@@ -213,7 +213,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                 });
                 latest = Some(verdict);
             }
-            row.current_verdict = latest.map(|v| v.as_str().to_owned());
+            row.current_verdict = latest;
             appearances.push(appearance::ActiveModel {
                 id: Set(id(&mut rng, at)),
                 claim_id: Set(claim_id),

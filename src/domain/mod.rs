@@ -27,10 +27,14 @@ macro_rules! string_enum {
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash,
             serde::Serialize, serde::Deserialize, async_graphql::Enum, utoipa::ToSchema,
+            sea_orm::EnumIter, sea_orm::DeriveActiveEnum,
         )]
         #[serde(rename_all = "snake_case")]
+        // Stored as its spelling; reading a value the enum does not have is an error,
+        // never a silently different value.
+        #[sea_orm(rs_type = "String", db_type = "Text")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[sea_orm(string_value = $text)] $variant),+
         }
 
         impl $name {

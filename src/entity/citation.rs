@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Stance;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "citations")]
 pub struct Model {
@@ -14,7 +16,7 @@ pub struct Model {
     pub source_id: Option<Uuid>,
     #[sea_orm(column_type = "Text", nullable)]
     pub excerpt: Option<String>,
-    pub stance: String,
+    pub stance: Stance,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

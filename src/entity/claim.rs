@@ -2,17 +2,19 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{ClaimKind, ClaimStatus, Verdict};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "claims")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub kind: String,
+    pub kind: ClaimKind,
     #[sea_orm(column_type = "Text")]
     pub text: String,
     pub speaker_id: Option<Uuid>,
-    pub status: String,
-    pub current_verdict: Option<String>,
+    pub status: ClaimStatus,
+    pub current_verdict: Option<Verdict>,
     #[sea_orm(column_type = "Text", nullable)]
     pub quote: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]

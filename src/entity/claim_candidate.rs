@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{CandidateStatus, ClaimKind, SourceKind};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claim_candidates")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub article_id: Uuid,
     pub article_version: i32,
     pub fingerprint: String,
-    pub kind: String,
+    pub kind: ClaimKind,
     #[sea_orm(column_type = "Text")]
     pub text: String,
     #[sea_orm(column_type = "Text", nullable)]
@@ -18,7 +20,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub setting: Option<String>,
     pub speaker_name: Option<String>,
-    pub speaker_kind: Option<String>,
+    pub speaker_kind: Option<SourceKind>,
     pub speaker_mention: Option<String>,
     pub speaker_id: Option<Uuid>,
     pub subject: Option<String>,
@@ -34,7 +36,7 @@ pub struct Model {
     pub figure_end: Option<i32>,
     pub confidence: f64,
     pub rule: String,
-    pub status: String,
+    pub status: CandidateStatus,
     pub claim_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::figures::ConflictResolution;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "quantity_conflicts")]
 pub struct Model {
@@ -14,7 +16,7 @@ pub struct Model {
     pub second_claim_id: Option<Uuid>,
     pub detected_at: DateTimeUtc,
     pub resolved_at: Option<DateTimeUtc>,
-    pub resolution: Option<String>,
+    pub resolution: Option<ConflictResolution>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

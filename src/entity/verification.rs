@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Verdict;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "verifications")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub claim_id: Uuid,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub rating: Option<i16>,
     #[sea_orm(column_type = "Text")]
     pub summary: String,

@@ -34,6 +34,11 @@ use crate::config::GraphqlSettings;
 /// it is parsed: the parser recurses on nested list and object values without a limit.
 pub const MAX_TEXT_NESTING: usize = 64;
 
+/// Names (and numbers) longer than this are refused before parsing: validation compares
+/// an unknown name with every known one to suggest a fix, at a cost that grows with its
+/// length (a one-megabyte field name took seconds of CPU).
+pub const MAX_NAME_LENGTH: usize = 256;
+
 /// The ceilings, from `[graphql]` settings.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -130,15 +135,27 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// Refuses a query text whose brackets nest deeper than `MAX_TEXT_NESTING` (strings
-/// and comments skipped, lexed as GraphQL lexes them), before the parser recurses into
-/// it.
+/// Refuses a query text whose brackets nest deeper than `MAX_TEXT_NESTING`, or with a
+/// name or number longer than `MAX_NAME_LENGTH` (strings and comments skipped, lexed as
+/// GraphQL lexes them), before the parser and validation see it.
 pub fn check_nesting(text: &str) -> Result<(), Refusal> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut deepest = 0usize;
+    let mut token = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        if bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' {
+            token += 1;
+            if token > MAX_NAME_LENGTH {
+                return Err(Refusal::Invalid(format!(
+                    "names and numbers are at most {MAX_NAME_LENGTH} characters long"
+                )));
+            }
+            i += 1;
+            continue;
+        }
+        token = 0;
         match bytes[i] {
             b'#' => {
                 while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
@@ -749,6 +766,10 @@ mod tests {
         assert!(check_nesting(&quoted).is_ok());
         let block = format!("{{ a(b: \"\"\"{}\"\"\") }}", "[\\\"\"\"".repeat(50));
         assert!(check_nesting(&block).is_ok());
+        // Names and numbers are bounded; long strings are not names.
+        assert!(check_nesting(&format!("{{ {} }}", "a".repeat(300))).is_err());
+        assert!(check_nesting(&format!("{{ a(first: {}) }}", "9".repeat(300))).is_err());
+        assert!(check_nesting(&format!("{{ a(b: \"{}\") }}", "a".repeat(300))).is_ok());
     }
 
     #[test]

@@ -16,9 +16,9 @@ fn date(at: DateTime<Utc>) -> String {
 }
 
 /// A Person or Organization node for a source.
-fn party(kind: &str, name: &str, url: Option<&str>) -> Value {
-    let kind = match kind.parse::<SourceKind>() {
-        Ok(SourceKind::Person) => "Person",
+fn party(kind: SourceKind, name: &str, url: Option<&str>) -> Value {
+    let kind = match kind {
+        SourceKind::Person => "Person",
         _ => "Organization",
     };
     let mut node = json!({ "@type": kind, "name": name });
@@ -44,10 +44,7 @@ pub async fn document(
             entity: "claim review",
             id: format!("{claim_id} (the claim has no verification that stands)"),
         })?;
-    let verdict: Verdict = verification
-        .verdict
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let verdict: Verdict = verification.verdict;
 
     let first_appearances = PageRequest {
         first: 100,
@@ -80,7 +77,7 @@ pub async fn document(
                 node["datePublished"] = json!(date(published));
             }
             if let Some(outlet) = source(article.outlet_id) {
-                node["publisher"] = party(&outlet.kind, &outlet.name, outlet.url.as_deref());
+                node["publisher"] = party(outlet.kind, &outlet.name, outlet.url.as_deref());
             }
             node
         })
@@ -94,7 +91,7 @@ pub async fn document(
     if let Some(author) = author {
         item.insert(
             "author".into(),
-            party(&author.kind, &author.name, author.url.as_deref()),
+            party(author.kind, &author.name, author.url.as_deref()),
         );
     }
     // The claim was made when it was first published.

@@ -455,7 +455,7 @@ async fn import_claim(
     // Bring the workflow status to the exported one.
     if let Some(target) = record.status {
         let current = claims::find(txn, claim.id).await?;
-        let mut status = claims::status_of(&current)?;
+        let mut status = current.status;
         let mut version = current.version;
         while status != target {
             let next = match (status, target) {
@@ -480,7 +480,7 @@ async fn import_claim(
 
 fn source_record(model: &source::Model) -> SourceRecord {
     SourceRecord {
-        kind: model.kind.parse().unwrap_or(SourceKind::Organization),
+        kind: model.kind,
         name: model.name.clone(),
         aliases: serde_json::from_value(model.aliases.clone()).unwrap_or_default(),
         description: model.description.clone(),
@@ -523,12 +523,12 @@ async fn claim_records(
             ClaimRecord {
                 id: Some(c.id),
                 created_at: Some(c.created_at),
-                kind: c.kind.parse().unwrap_or(ClaimKind::Other),
+                kind: c.kind,
                 speaker: c
                     .speaker_id
                     .and_then(|id| parties.get(&id))
                     .map(source_record),
-                status: c.status.parse().ok(),
+                status: Some(c.status),
                 quantity: c.measure.clone().map(|measure| QuantityRecord {
                     subject: c.subject.clone(),
                     measure,
@@ -549,7 +549,7 @@ async fn claim_records(
                         id: Some(v.id),
                         created_at: Some(v.created_at),
                         reviewer: Some(v.reviewer_name.clone()),
-                        verdict: v.verdict.parse().unwrap_or(Verdict::Unproven),
+                        verdict: v.verdict,
                         summary: v.summary.clone(),
                         citations: citations
                             .iter()
@@ -561,7 +561,7 @@ async fn claim_records(
                                     .and_then(|id| parties.get(&id))
                                     .map(source_record),
                                 excerpt: x.excerpt.clone(),
-                                stance: x.stance.parse().unwrap_or(Stance::Context),
+                                stance: x.stance,
                             })
                             .collect(),
                         retraction: retractions.iter().find(|r| r.verification_id == v.id).map(
@@ -764,7 +764,10 @@ impl ImportSummary {
             // The line is imported whatever extraction does; its report says both.
             match crate::service::candidates::extract_for_article(db, actor, article_id).await {
                 Ok(rows) => {
-                    let open = rows.iter().filter(|r| r.status == "open").count();
+                    let open = rows
+                        .iter()
+                        .filter(|r| r.status == crate::domain::CandidateStatus::Open)
+                        .count();
                     line["candidates"] = json!(open);
                 }
                 Err(error) => {

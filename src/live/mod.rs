@@ -10,7 +10,7 @@ pub mod watch;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
     Statement,
@@ -37,6 +37,8 @@ pub type Event = Arc<outbox_event::Model>;
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Event>,
+    stop: Arc<tokio::sync::Notify>,
+    stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Hub {
@@ -53,6 +55,8 @@ impl Hub {
         if let Notifications::Postgres { .. } = notifications {
             actix_web::rt::spawn(announce_commits(db.clone()));
         }
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let (stopped, stopped_rx) = tokio::sync::watch::channel(false);
         let relay = Relay {
             db,
             position: start,
@@ -60,14 +64,29 @@ impl Hub {
             notifications,
             poll: Duration::from_millis(settings.poll_interval_ms.max(10)),
             key_epoch,
+            stop: stop.clone(),
+            stopped,
         };
         actix_web::rt::spawn(relay.run());
-        Ok(Self { sender })
+        Ok(Self {
+            sender,
+            stop,
+            stopped: stopped_rx,
+        })
     }
 
     /// Every event committed from now on, in commit order.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()
+    }
+
+    /// Stops following the outbox and closes the notification connection; returns once
+    /// done. (The reader also stops by itself once the database pool is closed, but a
+    /// runtime that ends first would leave its connection open.)
+    pub async fn stop(&self) {
+        self.stop.notify_one();
+        let mut stopped = self.stopped.clone();
+        let _ = stopped.wait_for(|done| *done).await;
     }
 }
 
@@ -81,11 +100,20 @@ struct Relay {
     notifications: Notifications,
     poll: Duration,
     key_epoch: KeyEpoch,
+    stop: Arc<tokio::sync::Notify>,
+    stopped: tokio::sync::watch::Sender<bool>,
 }
 
 impl Relay {
-    /// Runs until the application's database pool is closed (the server stopped).
+    /// Runs until it is stopped or the application's database pool is closed (the
+    /// server stopped), then closes its notification connection.
     async fn run(mut self) {
+        self.follow().await;
+        self.notifications.close().await;
+        let _ = self.stopped.send(true);
+    }
+
+    async fn follow(&mut self) {
         let mut commits = outbox::commits();
         loop {
             commits.borrow_and_update();
@@ -93,6 +121,7 @@ impl Relay {
                 return;
             }
             tokio::select! {
+                _ = self.stop.notified() => return,
                 _ = commits.changed() => {
                     // Under a stream of writes, one read takes the commits of a few
                     // milliseconds together instead of a read per commit.
@@ -177,7 +206,10 @@ enum Flow {
 /// instances' writes); nothing on SQLite, where one process does all the writing.
 enum Notifications {
     Postgres {
-        listener: PgListener,
+        /// Taken when closed.
+        listener: Option<PgListener>,
+        /// The listener's own pool of one connection.
+        pool: PgPool,
         schema: String,
     },
     None,
@@ -185,13 +217,13 @@ enum Notifications {
 
 impl Drop for Notifications {
     fn drop(&mut self) {
-        // A listener dropped without a runtime (the runtime itself shutting down, as at
-        // the end of a test) would panic trying to spawn its UNLISTEN; the process's
-        // runtime is going away, so its connection is simply left to close with it.
+        // A listener dropped without a runtime (the runtime itself shutting down without
+        // `close`) would panic trying to spawn its UNLISTEN; the runtime is going away,
+        // so its connection is left to close with the process.
         if tokio::runtime::Handle::try_current().is_err()
-            && let Self::Postgres { .. } = self
+            && let Self::Postgres { listener, .. } = self
+            && let Some(listener) = listener.take()
         {
-            let listener = std::mem::replace(self, Self::None);
             std::mem::forget(listener);
         }
     }
@@ -217,19 +249,42 @@ impl Notifications {
         .await?
         .map(|s| s.schema)
         .unwrap_or_else(|| "public".to_owned());
-        let mut listener = PgListener::connect(database_url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect(database_url)
+            .await?;
+        let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         Ok(Self::Postgres {
-            listener,
+            listener: Some(listener),
+            pool,
             schema: current,
         })
+    }
+
+    /// Stops listening and closes the connection.
+    async fn close(&mut self) {
+        if let Self::Postgres { listener, pool, .. } = self {
+            if let Some(mut listener) = listener.take() {
+                let _ = listener.unlisten_all().await;
+                // Its connection goes back to the pool, which then closes it.
+                drop(listener);
+            }
+            pool.close().await;
+        }
     }
 
     /// Waits for a notification about this schema. After a lost connection (the listener
     /// reconnects by itself) it returns too, so that the caller reads what it missed.
     async fn next(&mut self) {
         match self {
-            Self::Postgres { listener, schema } => loop {
+            Self::Postgres {
+                listener: Some(listener),
+                schema,
+                ..
+            } => loop {
                 match listener.recv().await {
                     Ok(notification) if notification.payload() == schema => return,
                     Ok(_) => continue,
@@ -240,7 +295,7 @@ impl Notifications {
                     }
                 }
             },
-            Self::None => std::future::pending().await,
+            _ => std::future::pending().await,
         }
     }
 }

@@ -15,7 +15,7 @@ use super::claims::{self, NewClaim};
 use super::sources::{self, NewSource};
 use super::{Db, begin_write, now, require};
 use crate::domain::quantity::RawQuantity;
-use crate::domain::{Actor, CandidateStatus, ClaimKind, Role, SourceKind, same_words};
+use crate::domain::{Actor, CandidateStatus, Role, SourceKind, same_words};
 use crate::entity::{appearance, article, claim, claim_candidate as candidate, source};
 use crate::error::AppError;
 use crate::extract::{self, Candidate, KnownSource};
@@ -41,7 +41,7 @@ async fn known_sources(db: &impl ConnectionTrait) -> Result<Vec<KnownSource>, Ap
         SourceKind::Group,
     ]
     .map(SourceKind::as_str);
-    let rows: Vec<(Uuid, String, String, serde_json::Value)> = source::Entity::find()
+    let rows: Vec<(Uuid, SourceKind, String, serde_json::Value)> = source::Entity::find()
         .select_only()
         .columns([
             source::Column::Id,
@@ -55,13 +55,11 @@ async fn known_sources(db: &impl ConnectionTrait) -> Result<Vec<KnownSource>, Ap
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, kind, name, aliases)| {
-            Some(KnownSource {
-                id,
-                kind: kind.parse().ok()?,
-                name,
-                aliases: serde_json::from_value(aliases).unwrap_or_default(),
-            })
+        .map(|(id, kind, name, aliases)| KnownSource {
+            id,
+            kind,
+            name,
+            aliases: serde_json::from_value(aliases).unwrap_or_default(),
         })
         .collect())
 }
@@ -107,12 +105,12 @@ fn new_row(
         article_id: Set(article.id),
         article_version: Set(article.version),
         fingerprint: Set(fingerprint(c)),
-        kind: Set(c.kind.as_str().to_owned()),
+        kind: Set(c.kind),
         text: Set(c.text.clone()),
         quote: Set(c.quote.clone()),
         setting: Set(c.setting.as_ref().map(|s| at_most(s, 1000))),
         speaker_name: Set(c.speaker.as_ref().map(|s| at_most(&s.name, 300))),
-        speaker_kind: Set(c.speaker.as_ref().map(|s| s.kind.as_str().to_owned())),
+        speaker_kind: Set(c.speaker.as_ref().map(|s| s.kind)),
         speaker_mention: Set(c.speaker.as_ref().map(|s| at_most(&s.mention, 300))),
         speaker_id: Set(c.speaker.as_ref().and_then(|s| s.source_id)),
         subject: Set(q.and_then(|q| q.subject.as_ref()).map(|s| at_most(s, 300))),
@@ -128,7 +126,7 @@ fn new_row(
         figure_end: Set(c.figure_span.map(|s| span(s.end))),
         confidence: Set(c.confidence),
         rule: Set(c.rule.to_owned()),
-        status: Set(CandidateStatus::Open.as_str().to_owned()),
+        status: Set(CandidateStatus::Open),
         claim_id: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
@@ -187,7 +185,7 @@ fn proposed_key(c: &Candidate) -> String {
 fn stored_key(row: &candidate::Model) -> String {
     content_key(
         &row.rule,
-        &row.kind,
+        row.kind.as_str(),
         &row.text,
         row.measure.as_deref(),
         row.value.as_deref(),
@@ -236,7 +234,7 @@ pub async fn extract_for_article(
         if !moved {
             continue;
         }
-        let open = existing.status == CandidateStatus::Open.as_str();
+        let open = existing.status == CandidateStatus::Open;
         let mut row: candidate::ActiveModel = existing.into();
         row.article_version = fresh.article_version;
         row.fingerprint = fresh.fingerprint;
@@ -265,7 +263,7 @@ pub async fn extract_for_article(
     }
     let stale: Vec<Uuid> = unmatched
         .iter()
-        .filter(|e| e.status == CandidateStatus::Open.as_str())
+        .filter(|e| e.status == CandidateStatus::Open)
         .map(|e| e.id)
         .collect();
     if !stale.is_empty() {
@@ -397,11 +395,7 @@ pub async fn accept(
         (Some(chosen), _, _) => Some(chosen),
         (None, Some(matched), _) if sources::find(&txn, matched).await.is_ok() => Some(matched),
         (None, _, Some(name)) => {
-            let kind = current
-                .speaker_kind
-                .as_deref()
-                .and_then(|k| k.parse().ok())
-                .unwrap_or(SourceKind::Person);
+            let kind = current.speaker_kind.unwrap_or(SourceKind::Person);
             let proposed = NewSource {
                 kind,
                 name: name.clone(),
@@ -413,10 +407,7 @@ pub async fn accept(
         }
         (None, _, None) => None,
     };
-    let kind: ClaimKind = current
-        .kind
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let kind = current.kind;
     let quantity = current.measure.clone().map(|measure| RawQuantity {
         subject: current.subject.clone(),
         measure: Some(measure),
@@ -468,7 +459,7 @@ async fn mark_accepted(
     linked: bool,
 ) -> Result<candidate::Model, AppError> {
     let mut row: candidate::ActiveModel = current.into();
-    row.status = Set(CandidateStatus::Accepted.as_str().to_owned());
+    row.status = Set(CandidateStatus::Accepted);
     row.claim_id = Set(Some(claim.id));
     row.updated_at = Set(now());
     let accepted = row.update(txn).await?;
@@ -531,17 +522,17 @@ pub async fn dismiss(db: &impl Db, actor: &Actor, id: Uuid) -> Result<candidate:
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find_for_update(&txn, id).await?;
-    if current.status == CandidateStatus::Accepted.as_str() {
+    if current.status == CandidateStatus::Accepted {
         return Err(AppError::Conflict(format!(
             "candidate {id} was accepted as a claim; delete the claim instead"
         )));
     }
-    if current.status == CandidateStatus::Dismissed.as_str() {
+    if current.status == CandidateStatus::Dismissed {
         super::commit(txn).await?;
         return Ok(current);
     }
     let mut row: candidate::ActiveModel = current.into();
-    row.status = Set(CandidateStatus::Dismissed.as_str().to_owned());
+    row.status = Set(CandidateStatus::Dismissed);
     row.updated_at = Set(now());
     let dismissed = row.update(&txn).await?;
     audit::record(

@@ -82,7 +82,7 @@ pub(crate) fn archived(id: Uuid) -> AppError {
 
 /// Refuses changes to what an archived claim carries (appearances, verdicts).
 pub(crate) fn ensure_not_archived(claim: &claim::Model) -> Result<(), AppError> {
-    if status_of(claim)? == ClaimStatus::Archived {
+    if claim.status == ClaimStatus::Archived {
         return Err(archived(claim.id));
     }
     Ok(())
@@ -230,14 +230,6 @@ pub fn event_state(model: &claim::Model) -> Value {
     json!({ "status": model.status, "kind": model.kind, "speaker_id": model.speaker_id })
 }
 
-/// The stored status of a claim (stored values are written only by this service).
-pub fn status_of(model: &claim::Model) -> Result<ClaimStatus, AppError> {
-    model
-        .status
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
-}
-
 async fn ensure_speaker(
     db: &impl ConnectionTrait,
     speaker_id: Option<Uuid>,
@@ -296,10 +288,10 @@ pub async fn create(
     let at = input.origin.as_ref().map_or_else(now, |o| o.at);
     let mut model = claim::Model {
         id: input.origin.as_ref().map_or_else(Uuid::now_v7, |o| o.id),
-        kind: input.kind.as_str().to_owned(),
+        kind: input.kind,
         text,
         speaker_id: input.speaker_id,
-        status: status.as_str().to_owned(),
+        status,
         current_verdict: None,
         quote: None,
         setting: None,
@@ -388,7 +380,7 @@ pub async fn update(
             current.version,
         ));
     }
-    let current_status = status_of(&current)?;
+    let current_status = current.status;
     if current_status == ClaimStatus::Archived && !restoring_only {
         return Err(archived(id));
     }
@@ -402,10 +394,7 @@ pub async fn update(
     }
     let kind = match patch.kind {
         Some(kind) => kind,
-        None => current
-            .kind
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+        None => current.kind,
     };
     let text = text.flatten().unwrap_or(current.text.clone());
     // Fields not in the patch keep their stored values; the combination is checked again.
@@ -425,10 +414,10 @@ pub async fn update(
     let setting = setting.flatten().unwrap_or(current.setting.clone());
     let details = check_details(kind, &text, quote, setting, quantity)?;
     let mut updated = claim::Model {
-        kind: kind.as_str().to_owned(),
+        kind,
         text,
         speaker_id: patch.speaker_id.unwrap_or(current.speaker_id),
-        status: patch.status.unwrap_or(current_status).as_str().to_owned(),
+        status: patch.status.unwrap_or(current_status),
         version: current.version + 1,
         updated_at: now(),
         ..current.clone()

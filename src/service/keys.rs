@@ -93,10 +93,7 @@ fn new_secret() -> (String, String) {
 }
 
 fn role_of(principal: &principal::Model) -> Result<Role, AppError> {
-    principal
-        .role
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))
+    Ok(principal.role)
 }
 
 /// Creates a principal with `role` and a key for it. Needs the admin role.
@@ -124,7 +121,7 @@ pub async fn create(
     let principal = principal::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.clone()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         created_at: Set(at),
     }
     .insert(&txn)

@@ -32,7 +32,7 @@ pub const ENTITY: &str = "conflict";
 
 /// Sets a claim's quantity key and moment from its fields (call after changing them).
 pub(crate) fn key_claim(model: &mut claim::Model) {
-    let is_quantity = model.kind == ClaimKind::Quantity.as_str();
+    let is_quantity = model.kind == ClaimKind::Quantity;
     model.quantity_key = quantity_key(
         model.subject.as_deref(),
         model.measure.as_deref(),
@@ -46,16 +46,14 @@ pub(crate) fn key_claim(model: &mut claim::Model) {
 }
 
 /// Judged false or mostly false, or archived: settled against the figure.
-fn settled_against(verdict: Option<&str>, status: &str) -> bool {
-    matches!(
-        verdict.and_then(|v| v.parse().ok()),
-        Some(Verdict::False | Verdict::MostlyFalse)
-    ) || status == ClaimStatus::Archived.as_str()
+fn settled_against(verdict: Option<Verdict>, status: ClaimStatus) -> bool {
+    matches!(verdict, Some(Verdict::False | Verdict::MostlyFalse))
+        || status == ClaimStatus::Archived
 }
 
 /// Whether a claim's figure is refuted (see `settled_against`).
 pub(crate) fn refuted(model: &claim::Model) -> bool {
-    settled_against(model.current_verdict.as_deref(), &model.status)
+    settled_against(model.current_verdict, model.status)
 }
 
 /// A keyed claim as a figure: its fields, and the outlet of the first article it appeared
@@ -76,8 +74,8 @@ pub struct FigureRow {
     pub unit: Option<String>,
     pub approximate: bool,
     pub as_of: Option<DateTime<Utc>>,
-    pub status: String,
-    pub current_verdict: Option<String>,
+    pub status: ClaimStatus,
+    pub current_verdict: Option<Verdict>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -108,11 +106,11 @@ impl FigureRow {
     }
 
     pub fn verdict(&self) -> Option<Verdict> {
-        self.current_verdict.as_deref().and_then(|v| v.parse().ok())
+        self.current_verdict
     }
 
     fn refuted(&self) -> bool {
-        settled_against(self.current_verdict.as_deref(), &self.status)
+        settled_against(self.current_verdict, self.status)
     }
 
     fn figure(&self) -> Figure {
@@ -463,7 +461,7 @@ async fn reconcile_key(
         let resolution = why_ended(db, key, ended, &current).await?;
         let mut row: conflict::ActiveModel = ended.clone().into();
         row.resolved_at = Set(Some(now()));
-        row.resolution = Set(Some(resolution.as_str().to_owned()));
+        row.resolution = Set(Some(resolution));
         let resolved = row.update(db).await?;
         announce(db, actor, &resolved, "resolved").await?;
     }

@@ -138,7 +138,7 @@ async fn insert(
     let at = now();
     let model = source::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         name: Set(name),
         aliases: Set(aliases),
         description: Set(description),
@@ -202,14 +202,11 @@ pub async fn update(
             current.version,
         ));
     }
-    let kind = patch
-        .kind
-        .map(|k| k.as_str().to_owned())
-        .unwrap_or(current.kind.clone());
+    let kind = patch.kind.unwrap_or(current.kind);
     let name = name.unwrap_or(current.name.clone());
     if (kind != current.kind || name != current.name)
         && let Some(other) = source::Entity::find()
-            .filter(source::Column::Kind.eq(&kind))
+            .filter(source::Column::Kind.eq(kind))
             .filter(source::Column::Name.eq(&name))
             .one(&txn)
             .await?

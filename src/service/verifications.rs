@@ -153,7 +153,7 @@ fn plan_record(
     summary: &BoundedText,
     citations: &[ValidCitation],
 ) -> Result<(PlannedRecord, Batch), AppError> {
-    if super::claims::status_of(current)? == ClaimStatus::Archived {
+    if current.status == ClaimStatus::Archived {
         return Err(AppError::Conflict(format!(
             "claim {} is archived; unarchived claims only can be verified",
             current.id
@@ -163,7 +163,7 @@ fn plan_record(
     let created = verification::Model {
         id: origin.map_or_else(Uuid::now_v7, |o| o.id),
         claim_id: current.id,
-        verdict: input.verdict.as_str().to_owned(),
+        verdict: input.verdict,
         rating: input.verdict.rating().map(i16::from),
         summary: String::from(summary.as_ref()),
         // An imported verification keeps its original reviewer's name; the importer is
@@ -188,20 +188,20 @@ fn plan_record(
             url: c.url.clone(),
             source_id: c.source_id,
             excerpt: c.excerpt.clone(),
-            stance: c.stance.as_str().to_owned(),
+            stance: c.stance,
         })
         .collect();
     let updated = claim::Model {
-        status: ClaimStatus::Reviewed.as_str().to_owned(),
-        current_verdict: Some(created.verdict.clone()),
+        status: ClaimStatus::Reviewed,
+        current_verdict: Some(created.verdict),
         version: current.version + 1,
         updated_at: now(),
         ..current.clone()
     };
     let mut batch = Batch::update(
         &claim::ActiveModel {
-            status: Set(updated.status.clone()),
-            current_verdict: Set(updated.current_verdict.clone()),
+            status: Set(updated.status),
+            current_verdict: Set(updated.current_verdict),
             version: Set(updated.version),
             updated_at: Set(updated.updated_at),
             ..Default::default()
@@ -274,12 +274,12 @@ pub async fn retract(
     let current = super::claims::find_for_update(&txn, target.claim_id).await?;
     super::claims::ensure_not_archived(&current)?;
     let standing = latest_standing(&txn, target.claim_id).await?;
-    let status = match (&standing, super::claims::status_of(&current)?) {
+    let status = match (&standing, current.status) {
         (None, ClaimStatus::Reviewed) => ClaimStatus::InReview,
         (_, status) => status,
     };
     let updated = claim::Model {
-        status: status.as_str().to_owned(),
+        status,
         current_verdict: standing.map(|v| v.verdict),
         version: current.version + 1,
         updated_at: now(),

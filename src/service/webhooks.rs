@@ -630,21 +630,8 @@ pub async fn replay(
 pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<usize, AppError> {
     loop {
         let Some(position) = read_cursor(db, false).await? else {
-            // First start: webhooks begin with the events committed from now on.
-            let txn = begin_write(db).await?;
-            if read_cursor(&txn, true).await?.is_none() {
-                let head = outbox::head(&txn).await?;
-                outbox_cursor::ActiveModel {
-                    name: Set(CURSOR.to_owned()),
-                    tx: Set(head.tx),
-                    seq: Set(head.seq),
-                    updated_at: Set(now()),
-                }
-                .insert(&txn)
-                .await?;
-            }
-            sea_orm::TransactionSession::commit(txn).await?;
-            return Ok(0);
+            start_cursor(db).await?;
+            continue;
         };
         let events = outbox::committed_after(db, position, limit).await?;
         let Some(last) = events.last() else {
@@ -707,6 +694,36 @@ pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<u
         sea_orm::TransactionSession::commit(txn).await?;
         return Ok(events.len());
     }
+}
+
+/// Starts the dispatch cursor at the outbox's current end, unless it exists: webhooks
+/// begin with the events committed from then on. Applications call it before they
+/// serve, so that no write can come before it (a dispatcher starting later would skip
+/// that write's events).
+pub async fn start_cursor(db: &impl Db) -> Result<(), AppError> {
+    if read_cursor(db, false).await?.is_some() {
+        return Ok(());
+    }
+    let txn = begin_write(db).await?;
+    if read_cursor(&txn, true).await?.is_none() {
+        let head = outbox::head(&txn).await?;
+        // Two instances starting at once: the second insert does nothing.
+        outbox_cursor::Entity::insert(outbox_cursor::ActiveModel {
+            name: Set(CURSOR.to_owned()),
+            tx: Set(head.tx),
+            seq: Set(head.seq),
+            updated_at: Set(now()),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(outbox_cursor::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(())
 }
 
 /// Delivery rows per INSERT statement (14 parameters each).

@@ -96,10 +96,7 @@ impl From<claim_candidate::Model> for ClaimCandidate {
     fn from(m: claim_candidate::Model) -> Self {
         let speaker = m.speaker_name.clone().map(|name| ProposedSpeaker {
             name,
-            kind: m
-                .speaker_kind
-                .as_deref()
-                .map_or(SourceKind::Person, |k| super::stored(k, SourceKind::Person)),
+            kind: m.speaker_kind.unwrap_or(SourceKind::Person),
             mention: m.speaker_mention.clone(),
             source_id: m.speaker_id,
         });
@@ -116,7 +113,7 @@ impl From<claim_candidate::Model> for ClaimCandidate {
             id: m.id,
             article_id: m.article_id,
             article_version: m.article_version,
-            kind: super::stored(&m.kind, ClaimKind::Other),
+            kind: m.kind,
             text: m.text,
             quote: m.quote,
             setting: m.setting,
@@ -128,7 +125,7 @@ impl From<claim_candidate::Model> for ClaimCandidate {
             figure_end: m.figure_end,
             confidence: m.confidence,
             rule: m.rule,
-            status: super::stored(&m.status, CandidateStatus::Open),
+            status: m.status,
             claim_id: m.claim_id,
             created_at: m.created_at,
             updated_at: m.updated_at,

@@ -84,14 +84,11 @@ impl From<claim::Model> for Claim {
         });
         Self {
             id: m.id,
-            kind: super::stored(&m.kind, ClaimKind::Other),
+            kind: m.kind,
             text: m.text,
             speaker_id: m.speaker_id,
-            status: super::stored(&m.status, ClaimStatus::Unreviewed),
-            current_verdict: m
-                .current_verdict
-                .as_deref()
-                .map(|v| super::stored(v, Verdict::Unproven)),
+            status: m.status,
+            current_verdict: m.current_verdict,
             quote: m.quote,
             setting: m.setting,
             quantity,

@@ -25,12 +25,3 @@ pub use verification::{Citation, Retraction, Reviewer, Verification};
 pub use webhook::{
     CreatedWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint,
 };
-
-/// Parses a stored enum spelling. Stored values are written only by the service, so a
-/// failure means a corrupted row; it degrades to `fallback` rather than failing a read.
-fn stored<T: std::str::FromStr>(raw: &str, fallback: T) -> T {
-    raw.parse().unwrap_or_else(|_| {
-        tracing::error!(value = raw, "unknown stored enum value");
-        fallback
-    })
-}

@@ -87,7 +87,7 @@ impl From<AssessedFigure> for QuantityFigure {
             low: interval.low.map(Decimal),
             high: interval.high.map(Decimal),
             verdict: row.verdict(),
-            claim_status: super::stored(&row.status, ClaimStatus::Unreviewed),
+            claim_status: row.status,
             as_of: row.quantity_at,
             as_of_stated: row.as_of.is_some(),
             text: row.text,
@@ -171,10 +171,7 @@ impl From<ConflictView> for QuantityConflict {
             second_claim_id: c.second_claim_id,
             detected_at: c.detected_at,
             resolved_at: c.resolved_at,
-            resolution: c
-                .resolution
-                .as_deref()
-                .map(|r| super::stored(r, ConflictResolution::Revised)),
+            resolution: c.resolution,
         }
     }
 }

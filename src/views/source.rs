@@ -35,7 +35,7 @@ impl From<source::Model> for Source {
     fn from(m: source::Model) -> Self {
         Self {
             id: m.id,
-            kind: super::stored(&m.kind, SourceKind::Organization),
+            kind: m.kind,
             name: m.name,
             aliases: serde_json::from_value(m.aliases).unwrap_or_default(),
             description: m.description,

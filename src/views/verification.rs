@@ -34,7 +34,7 @@ impl From<verification::Model> for Verification {
         Self {
             id: m.id,
             claim_id: m.claim_id,
-            verdict: super::stored(&m.verdict, Verdict::Unproven),
+            verdict: m.verdict,
             rating: m.rating.map(i32::from),
             summary: m.summary,
             reviewer_id: m.reviewer_id,
@@ -76,7 +76,7 @@ impl From<citation::Model> for Citation {
             url: m.url,
             source_id: m.source_id,
             excerpt: m.excerpt,
-            stance: super::stored(&m.stance, Stance::Context),
+            stance: m.stance,
         }
     }
 }

@@ -100,6 +100,7 @@ pub struct TestApp {
     /// The HS256 secret the app accepts JWTs signed with.
     pub jwt_secret: String,
     server: actix_web::dev::ServerHandle,
+    hub: claimtrack::live::Hub,
     cleanup: Option<Cleanup>,
 }
 
@@ -107,12 +108,15 @@ pub struct TestApp {
 pub struct Instance {
     server: actix_web::dev::ServerHandle,
     state: AppState,
+    hub: claimtrack::live::Hub,
 }
 
 impl Instance {
-    /// Stops serving and stops its background tasks (their pools are closed).
+    /// Stops serving and stops its background tasks (their pools are closed, the outbox
+    /// reader's connection too).
     pub async fn stop(self) {
         self.server.stop(false).await;
+        self.hub.stop().await;
         self.state.background.clone().close().await.ok();
         self.state.db.clone().close().await.ok();
     }
@@ -219,6 +223,7 @@ pub async fn spawn_app_with(
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     let server = app.handle();
+    let hub = app.hub().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
@@ -227,6 +232,7 @@ pub async fn spawn_app_with(
         keys,
         jwt_secret,
         server,
+        hub,
         cleanup: Some(cleanup),
     })
 }
@@ -276,6 +282,7 @@ impl TestApp {
         let instance = Instance {
             server: app.handle(),
             state: app.state().clone(),
+            hub: app.hub().clone(),
         };
         actix_web::rt::spawn(app.run_until_stopped());
         (address, instance)
@@ -287,6 +294,7 @@ impl TestApp {
         Instance {
             server: self.server.clone(),
             state: self.state.clone(),
+            hub: self.hub.clone(),
         }
         .stop()
         .await;
@@ -355,6 +363,7 @@ impl TestApp {
     /// Stops the server and removes the test's database.
     pub async fn finish(mut self) {
         self.server.stop(false).await;
+        self.hub.stop().await;
         self.state.db.clone().close().await.ok();
         self.state.background.clone().close().await.ok();
         if let Some(Cleanup::PostgresSchema { admin_url, schema }) = self.cleanup.take()

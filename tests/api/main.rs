@@ -12,6 +12,7 @@ mod claims;
 mod compiled;
 mod demo;
 mod extraction;
+mod hostile;
 mod http;
 mod interchange;
 mod limits;

@@ -164,7 +164,7 @@ both_backends! {
 
         // A claimChanged subscriber hears of each claim that loses its appearance.
         let mut socket = crate::live::Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;
-        socket.subscribe("c", "subscription { claimChanged { change claimId claim { id } } }", json!({})).await;
+        socket.subscribe("c", "subscription { claimChanged(filter: { changes: [UPDATED] }) { change claimId claim { id } } }", json!({})).await;
         let outbox_before = app.count_rows("outbox_events WHERE entity_type = 'appearance' AND operation = 'deleted'").await;
         let (status, _, _) = app.rest(Method::DELETE, &format!("/api/v1/articles/{article}?force=true"), Some(Role::Editor), None, &[]).await;
         assert_eq!(status, 204);
@@ -340,5 +340,25 @@ both_backends! {
         assert_eq!(app.count_rows("sources").await, 0);
         // Nothing was stored, and the server is fine.
         assert_eq!(app.gql_ok("{ sources { totalCount } }", json!({})).await["sources"]["totalCount"], 0);
+    }
+}
+
+both_backends! {
+    async fn a_stored_value_that_cannot_be_read_is_an_error_never_a_different_value(app: TestApp) {
+        use sea_orm::ConnectionTrait;
+        let claim = app.create_claim(json!({ "kind": "OTHER", "text": "corrupted later" })).await;
+        app.record_verification(id(&claim["id"]), "TRUE").await;
+        // A row written by something else than this service (a bad migration, a hand edit).
+        app.state
+            .db
+            .execute_unprepared("UPDATE claims SET current_verdict = 'sort_of_true'")
+            .await
+            .unwrap();
+        let response = app.graphql("query($id: UUID!) { claim(id: $id) { currentVerdict } }", json!({ "id": claim["id"] })).await;
+        assert_eq!(response["errors"][0]["extensions"]["code"], "INTERNAL", "{response}");
+        assert!(!response.to_string().contains("UNPROVEN"), "{response}");
+        assert!(!response.to_string().contains("sort_of_true"), "no internals leak: {response}");
+        let (status, _, problem) = app.rest(Method::GET, &format!("/api/v1/claims/{}", claim["id"].as_str().unwrap()), Some(Role::Viewer), None, &[]).await;
+        assert_eq!((status, problem_type(&problem)), (500, "/problems/internal"), "{problem}");
     }
 }

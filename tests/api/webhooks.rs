@@ -164,8 +164,9 @@ async fn deliveries(app: &TestApp, address: &str, endpoint: &str) -> Vec<Value> 
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
+    let status = response.status();
     let page: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{page}");
     page["items"].as_array().unwrap().clone()
 }
 
