@@ -79,18 +79,9 @@ fn prepare(
     with_context(state, actor, shaper, kind, request)
 }
 
-/// A request sent on a websocket, with what its resolvers need.
-pub fn socket_request(
-    state: &AppState,
-    actor: Actor,
-    shaper: Option<&web::Data<crate::webhooks::GraphqlShaper>>,
-    kind: Option<OperationType>,
-    request: async_graphql::Request,
-) -> async_graphql::Request {
-    with_context(state, actor, shaper, kind, request)
-}
-
-fn with_context(
+/// A request with what its resolvers need: state, actor, loader (cached per request for
+/// queries, never for mutations and subscriptions), and the webhook shaper.
+pub fn with_context(
     state: &AppState,
     actor: Actor,
     shaper: Option<&web::Data<crate::webhooks::GraphqlShaper>>,
@@ -221,7 +212,12 @@ pub async fn graphql_post(
                 .content_type("application/json")
                 .body(body);
         }
-        return run(&http, &state, &door, actor, batch).await;
+        // Declined (a page over the node ceiling, variables that do not parse): the
+        // normal path, measured like any request.
+        return match measured(&door, batch) {
+            Ok(batch) => run(&http, &state, &door, actor, batch).await,
+            Err(refusal) => refused(&refusal),
+        };
     }
     let batch = match measured(&door, batch) {
         Ok(batch) => batch,

@@ -553,7 +553,7 @@ impl Socket {
         let kind = crate::graphql::operation_type(&mut request);
         let dropped = connection.dropped.clone();
         let request =
-            crate::graphql::socket_request(&self.state, actor, self.shaper.as_ref(), kind, request)
+            crate::graphql::with_context(&self.state, actor, self.shaper.as_ref(), kind, request)
                 .data(connection);
         actix_web::rt::spawn(async move {
             let mut responses = schema.execute_stream(request);

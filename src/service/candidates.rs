@@ -357,9 +357,12 @@ pub async fn accept(
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
     let current = find_for_update(&txn, id).await?;
-    if let Some(claim_id) = current.claim_id
-        && let Ok(claim) = claims::find(&txn, claim_id).await
-    {
+    // Accepted before, and its claim still there (not merely unreadable just now).
+    let previous = match current.claim_id {
+        Some(claim_id) => found(claims::find(&txn, claim_id).await)?,
+        None => None,
+    };
+    if let Some(claim) = previous {
         super::commit(txn).await?;
         return Ok(Accepted {
             candidate: current,
@@ -375,11 +378,12 @@ pub async fn accept(
             article.id
         )));
     }
-    let known_speaker = match (speaker_id, current.speaker_id) {
-        (Some(chosen), _) => Some(chosen),
-        (None, Some(matched)) if sources::find(&txn, matched).await.is_ok() => Some(matched),
-        _ => None,
+    // The matched speaker, unless its source has been deleted since.
+    let matched = match current.speaker_id {
+        Some(id) => found(sources::find(&txn, id).await)?.map(|s| s.id),
+        None => None,
     };
+    let known_speaker = speaker_id.or(matched);
     if let Some(claim) = recorded_claim(&txn, &current, known_speaker).await? {
         // Already recorded (by hand, an import or the demo): linked, not made again.
         let accepted = mark_accepted(&txn, actor, current, &claim, true).await?;
@@ -391,9 +395,9 @@ pub async fn accept(
             linked: true,
         });
     }
-    let speaker_id = match (speaker_id, current.speaker_id, &current.speaker_name) {
+    let speaker_id = match (speaker_id, matched, &current.speaker_name) {
         (Some(chosen), _, _) => Some(chosen),
-        (None, Some(matched), _) if sources::find(&txn, matched).await.is_ok() => Some(matched),
+        (None, Some(matched), _) => Some(matched),
         (None, _, Some(name)) => {
             let kind = current.speaker_kind.unwrap_or(SourceKind::Person);
             let proposed = NewSource {
@@ -447,6 +451,16 @@ pub async fn accept(
         created: true,
         linked: false,
     })
+}
+
+/// A record that may be gone: `None` when it is not found; any other failure (the
+/// database's) is an error, never taken for "gone".
+fn found<T>(result: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match result {
+        Ok(record) => Ok(Some(record)),
+        Err(AppError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 /// Records that `current` was accepted as `claim` (made from it, or `linked`: recorded

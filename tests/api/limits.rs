@@ -331,3 +331,20 @@ both_backends_with! {
         assert!(response["data"]["recordVerification"]["id"].is_string(), "{response}");
     }
 }
+
+crate::both_backends! {
+    async fn a_compiled_query_text_is_held_to_the_node_ceiling_at_every_page_size(app: TestApp) {
+        let viewer = app.bearer(Role::Viewer);
+        let query = "query($n: Int) { claims(first: $n) { nodes { id appearances(first: 100) { nodes { id } } verifications(first: 100) { nodes { id } } } } }";
+        // Small pages run (and the text is compiled after its first clean run) ...
+        for _ in 0..2 {
+            let (status, response) = app.graphql_as(Some(&viewer), query, json!({ "n": 1 })).await;
+            assert_eq!(status, 200, "{response}");
+            assert!(response.get("errors").is_none(), "{response}");
+        }
+        // ... the same text with a large page is refused, compiled or not.
+        let (status, response) = app.graphql_as(Some(&viewer), query, json!({ "n": 100 })).await;
+        assert_eq!((status, code(&response)), (400, "QUERY_TOO_COMPLEX"), "{response}");
+        assert_eq!(response["errors"][0]["extensions"]["measure"], "nodes");
+    }
+}
