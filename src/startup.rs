@@ -42,6 +42,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     hub: Hub,
+    door: web::Data<graphql::Door>,
 }
 
 impl Application {
@@ -74,12 +75,14 @@ impl Application {
         };
         let listener = TcpListener::bind(&state.settings.server.bind)?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, state.clone(), hub.clone())?;
+        let door = web::Data::new(graphql::Door::new(&state.settings.graphql)?);
+        let server = serve(listener, state.clone(), hub.clone(), door.clone())?;
         Ok(Self {
             port,
             server,
             state,
             hub,
+            door,
         })
     }
 
@@ -100,6 +103,11 @@ impl Application {
     /// its connection).
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// The GraphQL door: its schemas, cost model and query planner.
+    pub fn door(&self) -> &web::Data<graphql::Door> {
+        &self.door
     }
 
     /// Serves until SIGTERM/SIGINT, then lets in-flight requests finish (up to the
@@ -129,7 +137,12 @@ fn cors(settings: &crate::config::CorsSettings) -> Cors {
         .max_age(3600)
 }
 
-fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    state: AppState,
+    hub: Hub,
+    door: web::Data<graphql::Door>,
+) -> anyhow::Result<Server> {
     let settings = state.settings.clone();
     let authenticator = web::Data::new(Authenticator::new(
         state.db.clone(),
@@ -166,7 +179,6 @@ fn serve(listener: TcpListener, state: AppState, hub: Hub) -> anyhow::Result<Ser
             }
         }
     });
-    let door = web::Data::new(graphql::Door::new(&settings.graphql)?);
     let schema = door.schema().clone();
     let hub = web::Data::new(hub);
     let shaper = web::Data::new(crate::webhooks::GraphqlShaper::new(

@@ -4,13 +4,13 @@
 mod article;
 mod candidate;
 mod claim;
-mod compiled;
 mod connection;
 mod context;
 mod error;
 mod keys;
 pub mod limits;
 mod loaders;
+pub mod planner;
 mod quantity;
 pub mod schema;
 mod source;
@@ -116,6 +116,8 @@ pub struct Door {
     costs: std::sync::Arc<limits::CostModel>,
     introspection: IntrospectionPolicy,
     max_batch_size: usize,
+    /// Claims queries answered by one statement (`graphql.compiled_queries`).
+    planner: Option<planner::Planner>,
 }
 
 impl Door {
@@ -129,6 +131,9 @@ impl Door {
             costs: std::sync::Arc::new(costs),
             introspection: settings.introspection,
             max_batch_size: settings.max_batch_size,
+            planner: settings
+                .compiled_queries
+                .then(|| planner::Planner::new(settings)),
         })
     }
 
@@ -158,6 +163,11 @@ impl Door {
         total: limits::Cost,
     ) -> Result<limits::Cost, limits::Refusal> {
         self.costs.measure_request(request, total)
+    }
+
+    /// The query planner, when planned queries are on.
+    pub fn planner(&self) -> Option<&planner::Planner> {
+        self.planner.as_ref()
     }
 
     /// What requests may cost (webhook selections are measured with it too).
@@ -197,17 +207,16 @@ pub async fn graphql_post(
         return transport::unauthenticated();
     }
     if let BatchRequest::Single(single) = &batch
-        && state.settings.graphql.compiled_queries
-        && let compiled::Known::Compiled(plan) =
-            compiled::lookup(&single.query, state.page_limits())
+        && let Some(planner) = door.planner()
+        && let Some((key, plan)) = planner.lookup(&single.query)
     {
-        // A text compiled before has been measured before; only its page size can
-        // differ, and the compiled path declines pages over the node ceiling.
+        // A text planned before has been measured before; only its page size can
+        // differ, and the planner declines pages over the node ceiling.
         let actor = match admitted(&http, &authenticator).await {
             Ok(actor) => actor,
             Err(refused) => return refused,
         };
-        if let Some(body) = compiled::execute(&state, &actor, &plan, single).await {
+        if let Some(body) = planner.answer(key, &plan, &state, &actor, single).await {
             return HttpResponse::Ok()
                 .content_type("application/json")
                 .body(body);
@@ -298,15 +307,13 @@ async fn run(
     let schema = door.schema_for(&actor);
     let response = match batch {
         BatchRequest::Single(request) => {
-            let learn = state
-                .settings
-                .graphql
-                .compiled_queries
-                .then(|| request.query.clone());
+            let learn = door
+                .planner()
+                .map(|planner| (planner, request.query.clone()));
             let response = schema.execute(prepare(http, state, actor, request)).await;
             // Only a text that ran without any error is known to be a valid document.
-            if let Some(query) = learn.filter(|_| response.errors.is_empty()) {
-                compiled::learn(&query, state.page_limits());
+            if let Some((planner, query)) = learn.filter(|_| response.errors.is_empty()) {
+                planner.learn(&query);
             }
             BatchResponse::Single(response)
         }

@@ -7,7 +7,6 @@ pub mod audit;
 mod batch;
 pub mod candidates;
 pub mod claims;
-pub mod feed;
 pub mod idempotency;
 pub mod keys;
 pub mod outbox;

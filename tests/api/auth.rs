@@ -340,6 +340,10 @@ async fn anonymous_reads_when_switched_on_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn anonymous_reads_when_switched_on_postgres() {
     anonymous_reads_on(Backend::Postgres).await;
 }
@@ -398,6 +402,10 @@ async fn a_burst_over_the_budget_is_rate_limited_per_principal_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn a_burst_over_the_budget_is_rate_limited_per_principal_postgres() {
     burst_over_budget(Backend::Postgres).await;
 }
@@ -534,6 +542,10 @@ async fn es256_tokens_from_the_identity_provider_are_verified_with_its_public_ke
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn es256_tokens_from_the_identity_provider_are_verified_with_its_public_key_postgres() {
     es256_tokens(Backend::Postgres).await;
 }
@@ -707,6 +719,10 @@ async fn the_first_admin_key_stays_out_of_the_logs_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn the_first_admin_key_stays_out_of_the_logs_postgres() {
     first_admin_key_stays_out_of_the_logs(Backend::Postgres).await;
 }

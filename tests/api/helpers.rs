@@ -42,6 +42,7 @@ macro_rules! both_backends {
                 }
 
                 #[actix_web::test]
+                #[cfg_attr(without_postgres, ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it")]
                 async fn postgres() {
                     let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await else {
                         return;
@@ -73,6 +74,7 @@ macro_rules! both_backends_with {
                 }
 
                 #[actix_web::test]
+                #[cfg_attr(without_postgres, ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it")]
                 async fn postgres() {
                     let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $configure).await else {
                         return;
@@ -99,6 +101,8 @@ pub struct TestApp {
     pub keys: HashMap<Role, String>,
     /// The HS256 secret the app accepts JWTs signed with.
     pub jwt_secret: String,
+    /// The GraphQL door (its planner tells which requests it answered).
+    pub door: actix_web::web::Data<claimtrack::graphql::Door>,
     server: actix_web::dev::ServerHandle,
     hub: claimtrack::live::Hub,
     cleanup: Option<Cleanup>,
@@ -224,8 +228,10 @@ pub async fn spawn_app_with(
     let state = app.state().clone();
     let server = app.handle();
     let hub = app.hub().clone();
+    let door = app.door().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     Some(TestApp {
+        door,
         address,
         client: reqwest::Client::new(),
         state,
@@ -471,6 +477,26 @@ impl TestApp {
 
     pub fn statements(&self) -> u64 {
         self.state.statements.get()
+    }
+
+    /// Requests the query planner has answered so far (each through one planned
+    /// statement instead of the resolvers).
+    pub fn planned(&self) -> u64 {
+        self.door.planner().map_or(0, |planner| planner.answered())
+    }
+
+    /// Plans dropped because their statement failed.
+    pub fn plans_dropped(&self) -> u64 {
+        self.door.planner().map_or(0, |planner| planner.dropped())
+    }
+
+    /// Runs `sql` straight on the application's database, behind the service's back.
+    pub async fn execute_sql(&self, sql: &str) {
+        self.state
+            .db
+            .execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// Rows in a table, read straight from the database.

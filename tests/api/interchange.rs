@@ -140,6 +140,10 @@ async fn an_export_imported_into_an_empty_database_reproduces_the_data_sqlite() 
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn an_export_imported_into_an_empty_database_reproduces_the_data_postgres() {
     round_trip(Backend::Postgres).await;
 }

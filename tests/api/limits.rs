@@ -267,6 +267,10 @@ both_backends_with! {
 
 /// PostgreSQL: connections the server killed are replaced, and no valid key is refused.
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn killed_database_connections_are_replaced_without_refusing_keys() {
     let name = format!("claimtrack-test-{}", uuid::Uuid::new_v4().simple());
     let application_name = name.clone();

@@ -442,6 +442,10 @@ async fn a_slow_subscriber_is_told_and_disconnected_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn a_slow_subscriber_is_told_and_disconnected_postgres() {
     slow_subscriber(crate::helpers::Backend::Postgres).await;
 }

@@ -218,6 +218,7 @@ macro_rules! webhook_tests {
                     super::with_app(crate::helpers::Backend::Sqlite, super::$configure, super::$name).await;
                 }
                 #[actix_web::test]
+                #[cfg_attr(without_postgres, ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it")]
                 async fn postgres() {
                     super::with_app(crate::helpers::Backend::Postgres, super::$configure, super::$name).await;
                 }
@@ -590,6 +591,10 @@ async fn selections_are_checked_against_the_schema_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    without_postgres,
+    ignore = "PostgreSQL variant: set TEST_POSTGRES_URL to run it"
+)]
 async fn selections_are_checked_against_the_schema_postgres() {
     selections(Backend::Postgres).await;
 }

@@ -1,52 +1,165 @@
-//! Compiled claims queries: a query whose only root field is `claims`, selecting the
+//! The query planner: a query whose only root field is `claims`, selecting the
 //! dashboard's kind of fields (claim values, quantity, speaker, first appearances with
 //! articles and outlets, latest verifications, cursors and page info), is answered by
-//! one statement that builds the JSON in the database (`service::feed`), without a
-//! resolver per field. Anything else, and anything that fails, goes the normal way.
+//! one statement that builds the JSON in the database (`statement`), without a resolver
+//! per field. Anything else, and anything that fails, goes the normal way.
 //!
-//! A query text is compiled only after it has been executed the normal way without any
-//! error, so the document is known to be valid (fields, arguments, depth, complexity);
-//! each later request then only checks its variables, through the same input types.
+//! A query text is planned only after it has been executed the normal way without any
+//! error, so the document is known to be valid (fields, arguments, depth, cost); each
+//! later request then only checks its variables, through the same input types and the
+//! same rules as the resolvers (required variables, unknown input fields). Each
+//! application has its own planner: its plans depend on the application's page limits.
+
+mod statement;
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{InputType, Name, Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
+use sha2::{Digest, Sha256};
 
+use self::statement::{
+    AppearanceAttr, AppearanceField, ArticleAttr, ArticleField, ClaimAttr, ClaimField, Fields,
+    List, ListPart, QuantityAttr, SourceAttr, VerificationAttr,
+};
 use super::claim::ClaimFilterInput;
 use super::connection::{ListOrderInput, page_request};
+use crate::config::GraphqlSettings;
 use crate::domain::Actor;
+use crate::error::AppError;
 use crate::service::claims::{self, ClaimFilter};
-use crate::service::feed::{
-    self, AppearanceAttr, AppearanceField, ArticleAttr, ArticleField, ClaimAttr, ClaimField,
-    Fields, List, ListPart, QuantityAttr, SourceAttr, VerificationAttr,
-};
 use crate::service::pagination::{ListOrder, PageLimits};
 use crate::state::AppState;
 
-/// Plans by page-size limits (nested lists take their default size from them, and one
-/// process may serve several configurations, as tests do) and query text; `None`: that
-/// text is not a compilable claims query.
-type Plans = HashMap<(u32, u32), HashMap<String, Option<Arc<Plan>>>>;
+/// A query text's key: its SHA-256, so a cache entry costs the same whatever the text's
+/// length (padding a query with comments pins no memory).
+type Key = [u8; 32];
 
-static PLANS: LazyLock<Mutex<Plans>> = LazyLock::new(Mutex::default);
+fn key_of(query: &str) -> Key {
+    Sha256::digest(query.as_bytes()).into()
+}
 
-/// Bounds memory: past this many distinct query texts the cache starts over.
+/// One application's plans, by query text; `None`: that text is not a plannable
+/// claims query (or its plan failed).
+pub struct Planner {
+    limits: PageLimits,
+    max_nodes: u64,
+    capacity: usize,
+    plans: Mutex<HashMap<Key, Option<Arc<Plan>>>>,
+    answered: AtomicU64,
+    dropped: AtomicU64,
+}
+
+/// Bounds memory: past this many distinct query texts, texts that are not plannable are
+/// forgotten first, then everything.
 const MAX_PLANS: usize = 1000;
+
+impl Planner {
+    pub fn new(settings: &GraphqlSettings) -> Self {
+        Self {
+            limits: PageLimits {
+                default_size: settings.default_page_size,
+                max_size: settings.max_page_size,
+            },
+            max_nodes: settings.max_nodes,
+            capacity: MAX_PLANS,
+            plans: Mutex::default(),
+            answered: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Requests answered by a plan so far.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    /// Plans dropped because their statement failed.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The plan learned for `query`, if any.
+    pub fn lookup(&self, query: &str) -> Option<(Key, Arc<Plan>)> {
+        let key = key_of(query);
+        let plans = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
+        plans.get(&key).cloned().flatten().map(|plan| (key, plan))
+    }
+
+    /// Plans `query`, which just ran the normal way without errors, and remembers it
+    /// (or that it is not plannable).
+    pub fn learn(&self, query: &str) {
+        let key = key_of(query);
+        let mut plans = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
+        if plans.contains_key(&key) {
+            return;
+        }
+        drop(plans);
+        let plan = async_graphql::parser::parse_query(query)
+            .ok()
+            .and_then(|document| compile(&document, self.limits))
+            .map(Arc::new);
+        plans = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
+        if plans.len() >= self.capacity {
+            plans.retain(|_, plan| plan.is_some());
+            if plans.len() >= self.capacity {
+                plans.clear();
+            }
+        }
+        plans.insert(key, plan);
+    }
+
+    /// Answers `request` with `plan`: the response body, or `None` to take the normal
+    /// path (variables the plan cannot take as the resolvers would, a page over the node
+    /// ceiling, a failure). A plan whose statement fails is dropped and reported; the
+    /// normal path then answers, and reports the error if there is one.
+    pub async fn answer(
+        &self,
+        key: Key,
+        plan: &Plan,
+        state: &AppState,
+        actor: &Actor,
+        request: &async_graphql::Request,
+    ) -> Option<String> {
+        match execute(state, actor, plan, self.max_nodes, request).await {
+            Ok(body) => {
+                if body.is_some() {
+                    self.answered.fetch_add(1, Ordering::Relaxed);
+                }
+                body
+            }
+            // A statement that failed: the plan is dropped for good (the normal path
+            // answers this text from now on).
+            Err(AppError::Internal(error)) => {
+                tracing::warn!(error = %format!("{error:#}"), "a planned claims query failed; its plan is dropped");
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                let mut plans = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
+                plans.insert(key, None);
+                None
+            }
+            // The database is away, or the caller may not read: the normal path says so.
+            Err(_) => None,
+        }
+    }
+}
 
 /// A compiled claims query.
 #[derive(Debug)]
 pub struct Plan {
     operation: Option<Name>,
     defaults: HashMap<Name, ConstValue>,
+    /// Variables of a non-null type without a default: the resolvers refuse a request
+    /// without them.
+    required: Vec<Name>,
     alias: String,
     arguments: Vec<(Name, Value)>,
     parts: Vec<(String, Part)>,
-    node: feed::Shape,
+    node: statement::Shape,
     /// Connection nodes per claim: the claim and the pages of its nested lists (the
     /// request's cost is this times its page of claims).
     nodes_per_claim: u64,
@@ -72,41 +185,6 @@ enum PageInfoField {
     HasPreviousPage,
     StartCursor,
     EndCursor,
-}
-
-/// What the cache knows of a query text.
-pub enum Known {
-    Compiled(Arc<Plan>),
-    NotCompilable,
-    Unseen,
-}
-
-pub fn lookup(query: &str, limits: PageLimits) -> Known {
-    let plans = PLANS.lock().unwrap_or_else(PoisonError::into_inner);
-    match plans
-        .get(&(limits.default_size, limits.max_size))
-        .and_then(|texts| texts.get(query))
-    {
-        Some(Some(plan)) => Known::Compiled(plan.clone()),
-        Some(None) => Known::NotCompilable,
-        None => Known::Unseen,
-    }
-}
-
-/// Compiles `query`, which just ran the normal way without errors, and remembers it.
-pub fn learn(query: &str, limits: PageLimits) {
-    let plan = async_graphql::parser::parse_query(query)
-        .ok()
-        .and_then(|document| compile(&document, limits))
-        .map(Arc::new);
-    let mut plans = PLANS.lock().unwrap_or_else(PoisonError::into_inner);
-    let texts = plans
-        .entry((limits.default_size, limits.max_size))
-        .or_default();
-    if texts.len() >= MAX_PLANS {
-        texts.clear();
-    }
-    texts.insert(query.to_owned(), plan);
 }
 
 /// A field without directives: the only kind compiled.
@@ -425,22 +503,28 @@ fn compile(document: &ExecutableDocument, limits: PageLimits) -> Option<Plan> {
                 .map(|d| (v.node.name.node.clone(), d.node.clone()))
         })
         .collect();
-    let nodes_per_claim = node
+    let required = operation
+        .variable_definitions
         .iter()
-        .flatten()
-        .fold(1u64, |nodes, (_, field)| match field {
-            ClaimField::Appearances(list) => nodes.saturating_add(list.first),
-            ClaimField::Verifications(list) => nodes.saturating_add(list.first),
-            _ => nodes,
-        });
+        .filter(|v| !v.node.var_type.node.nullable && v.node.default_value.is_none())
+        .map(|v| v.node.name.node.clone())
+        .collect();
+    let node = node.unwrap_or_default();
+    let shape = statement::Shape::new(&node)?;
+    let nodes_per_claim = node.iter().fold(1u64, |nodes, (_, field)| match field {
+        ClaimField::Appearances(list) => nodes.saturating_add(list.first),
+        ClaimField::Verifications(list) => nodes.saturating_add(list.first),
+        _ => nodes,
+    });
     Some(Plan {
         nodes_per_claim,
         operation: name,
         defaults,
+        required,
         alias: alias.clone(),
         arguments,
         parts,
-        node: feed::Shape::new(&node.unwrap_or_default()),
+        node: shape,
     })
 }
 
@@ -454,6 +538,13 @@ struct Arguments {
 }
 
 fn arguments(plan: &Plan, variables: &Variables) -> Option<Arguments> {
+    if plan
+        .required
+        .iter()
+        .any(|name| variables.get(name).is_none())
+    {
+        return None;
+    }
     let mut values: HashMap<&str, ConstValue> = HashMap::new();
     for (name, value) in &plan.arguments {
         let value = value
@@ -469,10 +560,10 @@ fn arguments(plan: &Plan, variables: &Variables) -> Option<Arguments> {
         values.insert(name.as_str(), value);
     }
     let mut take = |name: &str| values.remove(name);
-    let filter = <Option<ClaimFilterInput>>::parse(take("filter")).ok()?;
-    let first = <Option<i32>>::parse(take("first")).ok()?;
-    let after = <Option<String>>::parse(take("after")).ok()?;
-    let order = <Option<ListOrderInput>>::parse(take("orderBy")).ok()?;
+    let filter = exact::<Option<ClaimFilterInput>>(take("filter"))?;
+    let first = exact::<Option<i32>>(take("first"))?;
+    let after = exact::<Option<String>>(take("after"))?;
+    let order = exact::<Option<ListOrderInput>>(take("orderBy"))?;
     if !values.is_empty() {
         return None;
     }
@@ -484,44 +575,76 @@ fn arguments(plan: &Plan, variables: &Variables) -> Option<Arguments> {
     })
 }
 
+/// `value` as `T`, as the resolvers would take it: parsed by the same input type, and
+/// refused when an input object names a field the type does not have (parsing alone
+/// would ignore it; the resolvers' validation refuses it).
+fn exact<T: InputType>(value: Option<ConstValue>) -> Option<T> {
+    let parsed = T::parse(value.clone()).ok()?;
+    let known = parsed.to_value();
+    value
+        .is_none_or(|value| only_known_fields(&value, &known))
+        .then_some(parsed)
+}
+
+fn only_known_fields(given: &ConstValue, known: &ConstValue) -> bool {
+    match (given, known) {
+        (ConstValue::Object(given), ConstValue::Object(known)) => {
+            given.iter().all(|(name, value)| {
+                known
+                    .get(name)
+                    .is_some_and(|known| only_known_fields(value, known))
+            })
+        }
+        (ConstValue::List(given), ConstValue::List(known)) => {
+            given.len() == known.len()
+                && given
+                    .iter()
+                    .zip(known)
+                    .all(|(g, k)| only_known_fields(g, k))
+        }
+        // A single value where a list is expected is taken as a list of one.
+        (given, ConstValue::List(known)) if known.len() == 1 => only_known_fields(given, &known[0]),
+        _ => true,
+    }
+}
+
 fn text(value: &str) -> String {
     serde_json::Value::String(value.to_owned()).to_string()
 }
 
-/// Answers `plan` with the request's variables as `actor`: the response body, or `None`
-/// to take the normal path (variables that do not parse, any error).
-pub async fn execute(
+/// Answers `plan` with the request's variables as `actor`: the response body, or
+/// `Ok(None)` to take the normal path (variables the plan does not take, a page over the
+/// node ceiling).
+async fn execute(
     state: &AppState,
     actor: &Actor,
     plan: &Plan,
+    max_nodes: u64,
     request: &async_graphql::Request,
-) -> Option<String> {
+) -> Result<Option<String>, AppError> {
     let named = request.operation_name.as_deref();
     if named.is_some_and(|name| plan.operation.as_deref() != Some(name)) {
-        return None;
+        return Ok(None);
     }
-    let variables = &request.variables;
-    let arguments = arguments(plan, variables)?;
-    let page = page_request(
+    let Some(arguments) = arguments(plan, &request.variables) else {
+        return Ok(None);
+    };
+    let Ok(page) = page_request(
         state.page_limits(),
         arguments.first,
         arguments.after.as_deref(),
         arguments.order,
-    )
-    .ok()?;
+    ) else {
+        return Ok(None);
+    };
     // Over the node ceiling: the normal path refuses it with the usual error.
-    if page.first.saturating_mul(plan.nodes_per_claim) > state.settings.graphql.max_nodes {
-        return None;
+    if page.first.saturating_mul(plan.nodes_per_claim) > max_nodes {
+        return Ok(None);
     }
-    let nodes = feed::claims_page(&state.db, actor, &arguments.filter, &page, &plan.node)
-        .await
-        .ok()?;
+    let nodes =
+        statement::claims_page(&state.db, actor, &arguments.filter, &page, &plan.node).await?;
     let total = if plan.parts.iter().any(|(_, p)| *p == Part::TotalCount) {
-        Some(
-            claims::count(&state.db, actor, &arguments.filter)
-                .await
-                .ok()?,
-        )
+        Some(claims::count(&state.db, actor, &arguments.filter).await?)
     } else {
         None
     };
@@ -576,5 +699,5 @@ pub async fn execute(
         }
     }
     out.push_str("}}}");
-    Some(out)
+    Ok(Some(out))
 }

@@ -1,28 +1,29 @@
-//! A page of claims as JSON built by the database in one statement: the claims with their
-//! speakers, quantities, first appearances (with articles and outlets) and latest
-//! verifications, shaped as the caller asks. This is how the dashboard's question is
-//! answered without a statement per relation or a resolver per field; the values are
-//! written exactly as the API writes them elsewhere (enums upper-case, times RFC 3339
-//! with `+00:00` and only the sub-second digits there are, decimals as strings).
+//! A planned page of claims as JSON built by the database in one statement: the claims
+//! with their speakers, quantities, first appearances (with articles and outlets) and
+//! latest verifications, shaped as the query asks. The values are written exactly as
+//! the resolvers write them (enums by their GraphQL names, times RFC 3339 with `+00:00`
+//! and only the sub-second digits there are, decimals as strings); which claims a
+//! caller sees, and in what order, is the service's rule (`claims::filtered`, keyset
+//! pages), used as it is.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
 use uuid::Uuid;
 
-use super::claims::{ClaimFilter, filtered};
-use super::pagination::{Direction, Page, PageRequest, SortField, into_page, keyset};
-use super::require;
-use crate::domain::{Actor, Role};
+use crate::domain::{Actor, ClaimKind, ClaimStatus, Role, SourceKind, Verdict};
 use crate::entity::claim;
 use crate::error::AppError;
+use crate::service::claims::{ClaimFilter, filtered};
+use crate::service::pagination::{Direction, Page, PageRequest, SortField, into_page, keyset};
+use crate::service::require;
 
 /// How a stored value is written in the API's JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Form {
     /// As the database's JSON writes it (text, numbers, booleans, ids).
     Plain,
-    /// A stored lower_snake_case enum, written UPPER_SNAKE_CASE.
-    Enum,
+    /// A stored enum, written by its GraphQL name (its stored and GraphQL spellings).
+    Enum(fn() -> Vec<(String, &'static str)>),
     /// A timestamp, written as `to_rfc3339` does: seconds, then 3 or 6 sub-second digits
     /// only when there are any, and `+00:00`.
     Time,
@@ -32,20 +33,33 @@ pub enum Form {
     Flag,
 }
 
+/// An enum's stored spelling and GraphQL name for each value, from the enum's own
+/// definitions (sea-orm's and async-graphql's).
+fn spellings<T>() -> Vec<(String, &'static str)>
+where
+    T: sea_orm::ActiveEnum<Value = String> + async_graphql::resolver_utils::EnumType + 'static,
+{
+    T::items()
+        .iter()
+        .map(|item| (item.value.to_value(), item.name))
+        .collect()
+}
+
 /// Names a stored column and how it is written.
 pub trait Attribute: Copy {
     fn column(self) -> (&'static str, Form);
 }
 
 macro_rules! attributes {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => ($column:literal, $form:ident)),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => ($column:literal, $form:expr)),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum $name { $($variant),+ }
 
         impl Attribute for $name {
             fn column(self) -> (&'static str, Form) {
-                match self { $($name::$variant => ($column, Form::$form)),+ }
+                use Form::*;
+                match self { $($name::$variant => ($column, $form)),+ }
             }
         }
     };
@@ -54,9 +68,10 @@ macro_rules! attributes {
 attributes! {
     /// A claim's own values.
     ClaimAttr {
-        Id => ("id", Id), Kind => ("kind", Enum), Text => ("text", Plain),
-        SpeakerId => ("speaker_id", Id), Status => ("status", Enum),
-        CurrentVerdict => ("current_verdict", Enum), Quote => ("quote", Plain),
+        Id => ("id", Id), Kind => ("kind", Enum(spellings::<ClaimKind>)),
+        Text => ("text", Plain), SpeakerId => ("speaker_id", Id),
+        Status => ("status", Enum(spellings::<ClaimStatus>)),
+        CurrentVerdict => ("current_verdict", Enum(spellings::<Verdict>)), Quote => ("quote", Plain),
         Setting => ("setting", Plain), Version => ("version", Plain),
         CreatedAt => ("created_at", Time), UpdatedAt => ("updated_at", Time),
     }
@@ -74,7 +89,7 @@ attributes! {
 attributes! {
     /// A source's values (speakers, outlets).
     SourceAttr {
-        Id => ("id", Id), Kind => ("kind", Enum), Name => ("name", Plain),
+        Id => ("id", Id), Kind => ("kind", Enum(spellings::<SourceKind>)), Name => ("name", Plain),
         Description => ("description", Plain), Url => ("url", Plain), Version => ("version", Plain),
         CreatedAt => ("created_at", Time), UpdatedAt => ("updated_at", Time),
     }
@@ -102,7 +117,7 @@ attributes! {
 attributes! {
     /// A verification's values.
     VerificationAttr {
-        Id => ("id", Id), ClaimId => ("claim_id", Id), Verdict => ("verdict", Enum),
+        Id => ("id", Id), ClaimId => ("claim_id", Id), Verdict => ("verdict", Enum(spellings::<Verdict>)),
         Rating => ("rating", Plain), Summary => ("summary", Plain),
         ReviewerId => ("reviewer_id", Id), ReviewerName => ("reviewer_name", Plain),
         CreatedAt => ("created_at", Time),
@@ -175,7 +190,27 @@ enum Member {
 impl Dialect {
     fn render(self, expr: &str, form: Form) -> String {
         match (self, form) {
-            (_, Form::Enum) => format!("upper({expr})"),
+            (_, Form::Enum(spellings)) => {
+                let cases: String = spellings()
+                    .iter()
+                    .map(|(stored, name)| {
+                        format!(" WHEN {} THEN {}", literal(stored), literal(name))
+                    })
+                    .collect();
+                // A stored value the enum does not have fails the statement (the plan is
+                // dropped and the resolvers report the error), never a made-up value.
+                let unreadable = match self {
+                    Dialect::Postgres => format!(
+                        "(({expr}) || ' is not a stored value of this enum')::integer::text"
+                    ),
+                    Dialect::Sqlite => {
+                        format!("json(({expr}) || ' is not a stored value of this enum')")
+                    }
+                };
+                format!(
+                    "CASE WHEN {expr} IS NULL THEN NULL ELSE CASE {expr}{cases} ELSE {unreadable} END END"
+                )
+            }
             (Dialect::Postgres, Form::Time) => format!(
                 "(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || \
                  CASE WHEN extract(microseconds FROM {expr})::bigint % 1000000 = 0 THEN '' \
@@ -364,15 +399,54 @@ pub struct Shape {
     speaker_join: bool,
 }
 
+/// The most members one JSON object of a statement may have: PostgreSQL's
+/// `json_build_object` takes at most 100 arguments, a name and a value per member.
+const MAX_MEMBERS: usize = 50;
+
+/// Whether every object `fields` builds stays within `MAX_MEMBERS`.
+fn fits(fields: &Fields<ClaimField>) -> bool {
+    fn list<F>(list: &List<F>, node: impl Fn(&Fields<F>) -> bool) -> bool {
+        list.parts.len() <= MAX_MEMBERS
+            && list.parts.iter().all(|(_, part)| match part {
+                ListPart::Nodes(fields) | ListPart::Edges(_, fields) => node(fields),
+            })
+    }
+    let appearance = |fields: &Fields<AppearanceField>| {
+        fields.len() <= MAX_MEMBERS
+            && fields.iter().all(|(_, field)| match field {
+                AppearanceField::Attr(_) => true,
+                AppearanceField::Article(article) => {
+                    article.len() <= MAX_MEMBERS
+                        && article.iter().all(|(_, field)| match field {
+                            ArticleField::Attr(_) => true,
+                            ArticleField::Outlet(outlet) => outlet.len() <= MAX_MEMBERS,
+                        })
+                }
+            })
+    };
+    fields.len() <= MAX_MEMBERS
+        && fields.iter().all(|(_, field)| match field {
+            ClaimField::Attr(_) => true,
+            ClaimField::Quantity(q) => q.len() <= MAX_MEMBERS,
+            ClaimField::Speaker(s) => s.len() <= MAX_MEMBERS,
+            ClaimField::Appearances(l) => list(l, appearance),
+            ClaimField::Verifications(l) => list(l, |v| v.len() <= MAX_MEMBERS),
+        })
+}
+
 impl Shape {
-    pub fn new(fields: &Fields<ClaimField>) -> Self {
-        Self {
+    /// The statement's SQL for `fields`; `None` when an object would be too wide for it.
+    pub fn new(fields: &Fields<ClaimField>) -> Option<Self> {
+        if !fits(fields) {
+            return None;
+        }
+        Some(Self {
             postgres: Dialect::Postgres.claim_object(fields),
             sqlite: Dialect::Sqlite.claim_object(fields),
             speaker_join: fields
                 .iter()
                 .any(|(_, f)| matches!(f, ClaimField::Speaker(_))),
-        }
+        })
     }
 }
 
