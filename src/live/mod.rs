@@ -75,6 +75,11 @@ impl Hub {
         })
     }
 
+    /// Subscribers following the outbox now.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
     /// Every event committed from now on, in commit order.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()

@@ -479,6 +479,24 @@ impl TestApp {
         self.state.statements.get()
     }
 
+    /// Subscriptions following this application's outbox now.
+    pub fn subscribers(&self) -> usize {
+        self.hub.subscribers()
+    }
+
+    /// Waits until at least `count` subscriptions follow the outbox (ten seconds at most).
+    pub async fn await_subscribers(&self, count: usize) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.hub.subscribers() < count {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{count} subscriptions never registered (now {})",
+                self.hub.subscribers()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// Requests the query planner has answered so far (each through one planned
     /// statement instead of the resolvers).
     pub fn planned(&self) -> u64 {

@@ -118,14 +118,42 @@ impl Socket {
         }
     }
 
-    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+    /// Subscribes, and returns once `app` follows the outbox for the new subscription
+    /// (what the test writes next reaches it).
+    pub async fn subscribe(&mut self, app: &TestApp, id: &str, query: &str, variables: Value) {
+        let before = app.subscribers();
         self.send(json!({
             "id": id, "type": "subscribe",
             "payload": { "query": query, "variables": variables }
         }))
         .await;
-        // Give the server a moment to register the subscription before the test writes.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.await_subscribers(before + 1).await;
+    }
+
+    /// Subscribes on a server in another process, whose subscribers this test cannot
+    /// count: a query sent after the subscription, on the same connection, is answered
+    /// once the operations before it have started (the connection's tasks run in order on
+    /// one worker), so the subscription follows the outbox when the answer is in.
+    pub async fn subscribe_elsewhere(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({
+            "id": id, "type": "subscribe",
+            "payload": { "query": query, "variables": variables }
+        }))
+        .await;
+        let probe = format!("{id}-probe");
+        self.send(json!({
+            "id": probe, "type": "subscribe",
+            "payload": { "query": "{ __typename }" }
+        }))
+        .await;
+        match self.next_within(PATIENCE).await {
+            Some(Received::Next(got, _)) if got == probe => {}
+            other => panic!("expected the probe's answer, got {other:?}"),
+        }
+        match self.next_within(PATIENCE).await {
+            Some(Received::Complete(got)) if got == probe => {}
+            other => panic!("expected the probe's end, got {other:?}"),
+        }
     }
 
     /// The next subscription message, waiting at most `wait`.
@@ -192,7 +220,7 @@ both_backends! {
         let hollande = app.create_source("PERSON", "François Hollande").await;
         let other = app.create_source("PERSON", "Someone Else").await;
         let mut socket = Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;
-        socket.subscribe("hollande", CLAIM_CHANGED, json!({ "filter": { "speakerId": hollande } })).await;
+        socket.subscribe(app, "hollande", CLAIM_CHANGED, json!({ "filter": { "speakerId": hollande } })).await;
 
         let first = app.create_claim(quote("France is at war.", Some(hollande))).await;
         app.create_claim(quote("Not by Hollande.", Some(other))).await;
@@ -231,8 +259,8 @@ both_backends! {
 
     async fn filters_by_status_kind_and_change(app: TestApp) {
         let mut socket = Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;
-        socket.subscribe("archived", CLAIM_CHANGED, json!({ "filter": { "status": ["ARCHIVED"] } })).await;
-        socket.subscribe("quantities", CLAIM_CHANGED, json!({ "filter": { "kind": ["QUANTITY"], "changes": ["CREATED"] } })).await;
+        socket.subscribe(app, "archived", CLAIM_CHANGED, json!({ "filter": { "status": ["ARCHIVED"] } })).await;
+        socket.subscribe(app, "quantities", CLAIM_CHANGED, json!({ "filter": { "kind": ["QUANTITY"], "changes": ["CREATED"] } })).await;
         let claim = app.create_claim(quote("A quote.", None)).await;
         let moved = update_claim(app, &claim, json!({ "status": "IN_REVIEW" })).await;
         assert!(moved.get("errors").is_none(), "{moved:#}");
@@ -263,7 +291,7 @@ both_backends! {
         let watched = id(&app.create_claim(quote("Watched.", None)).await["id"]);
         let unwatched = id(&app.create_claim(quote("Unwatched.", None)).await["id"]);
         let mut socket = Socket::connect_as(&app.address, &app.bearer(Role::Checker)).await;
-        socket.subscribe("v", VERIFICATION_RECORDED, json!({ "filter": { "claimId": watched } })).await;
+        socket.subscribe(app, "v", VERIFICATION_RECORDED, json!({ "filter": { "claimId": watched } })).await;
 
         app.record_verification(unwatched, "FALSE").await;
         let recorded = app.record_verification(watched, "MOSTLY_TRUE").await;
@@ -287,7 +315,7 @@ both_backends! {
 
     async fn failed_writes_produce_no_event(app: TestApp) {
         let mut socket = Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;
-        socket.subscribe("all", CLAIM_CHANGED, json!({})).await;
+        socket.subscribe(app, "all", CLAIM_CHANGED, json!({})).await;
         let claim = app.create_claim(quote("Before.", None)).await;
         let event = socket.next_event("all").await;
         assert_eq!(event["data"]["claimChanged"]["claimId"], claim["id"]);
@@ -349,7 +377,7 @@ both_backends! {
         ).await;
         let secret = key["createApiKey"]["secret"].as_str().unwrap().to_owned();
         let mut socket = Socket::connect_as(&app.address, &format!("Bearer {secret}")).await;
-        socket.subscribe("all", CLAIM_CHANGED, json!({})).await;
+        socket.subscribe(app, "all", CLAIM_CHANGED, json!({})).await;
         app.create_claim(quote("Seen.", None)).await;
         let seen = socket.next_event("all").await;
         assert_eq!(seen["data"]["claimChanged"]["claim"]["text"], "Seen.");
@@ -378,7 +406,7 @@ both_backends! {
             .separate_process(&[("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", poll)])
             .await;
         let mut socket = Socket::connect_as(&other, &app.bearer(Role::Viewer)).await;
-        socket.subscribe("v", VERIFICATION_RECORDED, json!({})).await;
+        socket.subscribe_elsewhere("v", VERIFICATION_RECORDED, json!({})).await;
         // Recorded through this instance.
         let recorded = app.record_verification(claim, "FALSE").await;
         let event = socket.next_event("v").await;
@@ -395,7 +423,9 @@ async fn slow_subscriber(backend: crate::helpers::Backend) {
         return;
     };
     let mut socket = Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;
-    socket.subscribe("all", CLAIM_CHANGED, json!({})).await;
+    socket
+        .subscribe(&app, "all", CLAIM_CHANGED, json!({}))
+        .await;
     // One import line: 30 claims committed together, broadcast at once.
     let claims: Vec<Value> = (0..30)
         .map(|n| json!({ "kind": "other", "text": format!("claim {n}") }))

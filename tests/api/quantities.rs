@@ -181,7 +181,7 @@ both_backends! {
         let mut socket = Socket::connect(&app.address, json!({ "Authorization": app.bearer(Role::Viewer) }))
             .await
             .unwrap();
-        socket.subscribe("c", "subscription { quantityConflictChanged(key: \"paris attacks:death\") {
+        socket.subscribe(app, "c", "subscription { quantityConflictChanged(key: \"paris attacks:death\") {
             change actor conflict { key open resolution firstClaimId secondClaimId }
         } }", json!({})).await;
 

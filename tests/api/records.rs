@@ -93,6 +93,25 @@ both_backends! {
         assert_ne!(headers["etag"].to_str().unwrap(), after);
     }
 
+    async fn concurrent_edits_of_one_record_at_one_version_let_exactly_one_win(app: TestApp) {
+        let source = app.create_source("PERSON", "Laurent Fabius").await;
+        let path = format!("/api/v1/sources/{source}");
+        let descriptions: Vec<String> = (0..8).map(|i| format!("Foreign minister, edit {i}")).collect();
+        let answers = futures_util::future::join_all(descriptions.iter().map(|description| {
+            app.rest(Method::PATCH, &path, Some(Role::Editor), Some(json!({ "description": description })), &[("if-match", "\"1\"")])
+        }))
+        .await;
+        let won: Vec<usize> = answers.iter().enumerate().filter(|(_, (status, _, _))| *status == 200).map(|(i, _)| i).collect();
+        assert_eq!(won.len(), 1, "one edit at version 1 wins: {answers:?}");
+        for (status, _, problem) in &answers {
+            assert!(*status == 200 || *status == 412, "the others are told the version moved: {status} {problem}");
+        }
+        let (_, _, stored) = app.rest(Method::GET, &path, Some(Role::Viewer), None, &[]).await;
+        assert_eq!(stored["version"], 2);
+        assert_eq!(stored["description"], descriptions[won[0]].as_str(), "the winner's edit is the one kept");
+        assert_eq!(app.count_rows("audit_events WHERE entity_type = 'source' AND operation = 'update'").await, 1);
+    }
+
     async fn concurrent_requests_with_one_idempotency_key_write_once(app: TestApp) {
         let body = json!({ "kind": "person", "name": "Vladimir Putin" });
         let send = || {
@@ -164,7 +183,7 @@ both_backends! {
 
         // A claimChanged subscriber hears of each claim that loses its appearance.
         let mut socket = crate::live::Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;
-        socket.subscribe("c", "subscription { claimChanged(filter: { changes: [UPDATED] }) { change claimId claim { id } } }", json!({})).await;
+        socket.subscribe(app, "c", "subscription { claimChanged(filter: { changes: [UPDATED] }) { change claimId claim { id } } }", json!({})).await;
         let outbox_before = app.count_rows("outbox_events WHERE entity_type = 'appearance' AND operation = 'deleted'").await;
         let (status, _, _) = app.rest(Method::DELETE, &format!("/api/v1/articles/{article}?force=true"), Some(Role::Editor), None, &[]).await;
         assert_eq!(status, 204);

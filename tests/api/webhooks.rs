@@ -190,6 +190,37 @@ async fn wait_for_log(
     );
 }
 
+/// Waits until the endpoint's log holds `expected` deliveries, all delivered, then checks
+/// each was received exactly once: one successful attempt per delivery, as many bodies
+/// at the receiver. (A delivered delivery is never leased again, so nothing more can
+/// arrive: no need to sleep and count.)
+async fn assert_delivered_once(
+    app: &TestApp,
+    address: &str,
+    endpoint: &str,
+    receiver: &Receiver,
+    expected: usize,
+) {
+    let log = wait_for_log(app, address, endpoint, |log| {
+        log.len() == expected && log.iter().all(|d| d["state"] == "delivered")
+    })
+    .await;
+    for delivery in &log {
+        let succeeded = delivery["attempts"].as_array().map_or(0, |attempts| {
+            attempts
+                .iter()
+                .filter(|a| {
+                    a["status"]
+                        .as_u64()
+                        .is_some_and(|s| (200..300).contains(&s))
+                })
+                .count()
+        });
+        assert_eq!(succeeded, 1, "one successful attempt: {delivery:#}");
+    }
+    assert_eq!(receiver.received().len(), expected, "each delivered once");
+}
+
 /// As `fast_webhooks`, giving up after two seconds.
 fn short_window(settings: &mut Settings) {
     fast_webhooks(settings);
@@ -238,7 +269,8 @@ webhook_tests!(
 
 async fn a_new_conflict_between_figures_is_delivered(app: &TestApp) {
     let receiver = Receiver::up().await;
-    register(app, &receiver.url(), &["conflict.detected"], None).await;
+    let endpoint = register(app, &receiver.url(), &["conflict.detected"], None).await;
+    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_owned();
     let mut claims = Vec::new();
     for (name, value) in [("Paris police", "129"), ("AP-HP hospitals", "127")] {
         let source = app.create_source("GOVERNMENT", name).await;
@@ -267,8 +299,8 @@ async fn a_new_conflict_between_figures_is_delivered(app: &TestApp) {
     claims.sort_by_key(|v| v.as_str().map(str::to_owned));
     assert_eq!(sides.to_vec(), claims);
     assert_eq!(data["first"]["status"], "CONFLICT");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 1, "one conflict, one delivery");
+    // One conflict, one delivery.
+    assert_delivered_once(app, &app.address, &endpoint, &receiver, 1).await;
 }
 
 async fn deliveries_are_signed_and_shaped_by_the_selection(app: &TestApp) {
@@ -324,8 +356,7 @@ async fn deliveries_are_signed_and_shaped_by_the_selection(app: &TestApp) {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["id"], delivery.id.as_str());
     assert_eq!(log[0]["attempts"][0]["status"], 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 1, "delivered once");
+    assert_delivered_once(app, &app.address, &endpoint, &receiver, 1).await;
 }
 
 async fn a_receiver_that_was_down_gets_the_delivery_once_it_is_back(app: &TestApp) {
@@ -356,12 +387,7 @@ async fn a_receiver_that_was_down_gets_the_delivery_once_it_is_back(app: &TestAp
     let body: Value = serde_json::from_str(&received[0].body).unwrap();
     assert_eq!(body["data"]["id"], claim["id"]);
     assert_eq!(body["data"]["text"], "Sent while the receiver is down.");
-    wait_for_log(app, &app.address, &endpoint, |log| {
-        log[0]["state"] == "delivered"
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 1, "delivered once");
+    assert_delivered_once(app, &app.address, &endpoint, &receiver, 1).await;
     receiver.stop().await;
 }
 
@@ -395,8 +421,7 @@ async fn a_restart_in_the_middle_of_retries_still_delivers_once(app: &TestApp) {
     })
     .await;
     assert_eq!(log.len(), 1);
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(receiver.received().len(), 1, "delivered once");
+    assert_delivered_once(app, &address, &endpoint, &receiver, 1).await;
     receiver.stop().await;
 }
 
@@ -505,8 +530,12 @@ async fn old_events_and_delivery_logs_are_swept_without_losing_anything(app: &Te
     let received = receiver.wait_for(2).await;
     let body: Value = serde_json::from_str(&received[1].body).unwrap();
     assert_eq!(body["data"]["text"], "Second.");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 2);
+    // The first delivery's log was swept: the second is the only one left.
+    wait_for_log(app, &app.address, &endpoint, |log| {
+        log.len() == 1 && log[0]["state"] == "delivered"
+    })
+    .await;
+    assert_eq!(receiver.received().len(), 2, "each delivered once");
 }
 
 crate::both_backends! {
