@@ -30,8 +30,12 @@ pub struct Settings {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveSettings {
-    /// How often the outbox is read when no commit or notification woke its reader.
+    /// How often the outbox is read when no commit woke its reader, on a database without
+    /// notifications (SQLite: other processes' writes, such as imports, show this fast).
     pub poll_interval_ms: u64,
+    /// With notifications (PostgreSQL), how often the outbox is read anyway, in case one
+    /// was lost: an idle instance sends the database nothing in between.
+    pub safety_poll_secs: u64,
     /// Events a subscriber may fall behind by before it is told and dropped.
     pub subscriber_buffer: usize,
     /// How long a websocket client may leave a message unread before it is disconnected.
@@ -52,7 +56,8 @@ pub struct WebhookSettings {
     pub enabled: bool,
     /// Deliver to private, loopback and link-local addresses (tests, on-premises receivers).
     pub allow_private_targets: bool,
-    /// How often due deliveries are looked for when no commit woke the worker.
+    /// How often due deliveries are looked for when nothing woke the engine (new events
+    /// wake it, and it sleeps until the next retry is due): the safety net.
     pub poll_interval_ms: u64,
     /// Retries back off exponentially from this delay (with jitter) ...
     pub initial_backoff_ms: u64,

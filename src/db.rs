@@ -78,13 +78,15 @@ pub async fn connect(
 /// A small pool of its own for background work (the outbox reader, webhook workers):
 /// it never waits behind requests for a connection, and its statements are not counted
 /// with the requests'.
-pub async fn connect_background(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_background(
+    settings: &DatabaseSettings,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let background = DatabaseSettings {
         max_connections: 3,
         min_connections: 0,
         ..settings.clone()
     };
-    Ok(connect(&background).await?.0)
+    connect(&background).await
 }
 
 fn url_is_postgres(url: &str) -> bool {

@@ -57,7 +57,8 @@ impl Application {
         }
         // Before anything is served: events of the first writes must not be skipped.
         crate::service::webhooks::start_cursor(&connection).await?;
-        let background = db::connect_background(&settings.database).await?;
+        let (background, background_statements) =
+            db::connect_background(&settings.database).await?;
         let key_epoch = crate::service::keys::KeyEpoch::default();
         let hub = Hub::start(
             background.clone(),
@@ -71,6 +72,7 @@ impl Application {
             background,
             settings: std::sync::Arc::new(settings),
             statements,
+            background_statements,
             key_epoch,
         };
         let listener = TcpListener::bind(&state.settings.server.bind)?;
@@ -199,6 +201,7 @@ fn serve(
             door.costs(),
             reading,
             &settings.webhooks,
+            hub.advanced(),
         )?;
     }
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));

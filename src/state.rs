@@ -17,6 +17,8 @@ pub struct AppState {
     pub background: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub statements: StatementCounter,
+    /// Statements sent by the background tasks (an idle instance should send none).
+    pub background_statements: StatementCounter,
     /// Changes of API keys this application knows of (its remembered keys' validity).
     pub key_epoch: KeyEpoch,
 }

@@ -23,7 +23,6 @@ use crate::entity::outbox_event;
 use crate::error::AppError;
 use crate::graphql::AppSchema;
 use crate::graphql::limits::CostModel;
-use crate::service::outbox;
 use crate::service::webhooks::{self, Due, Outcome, RetryPolicy, Shaper, TargetPolicy, record_of};
 use crate::state::AppState;
 
@@ -281,10 +280,12 @@ pub fn start(
     costs: Arc<CostModel>,
     state: AppState,
     settings: &WebhookSettings,
+    advanced: tokio::sync::watch::Receiver<()>,
 ) -> anyhow::Result<()> {
     let sender = Sender::new(settings)?;
     let engine = Engine {
         db,
+        advanced,
         shaper: GraphqlShaper::new(schema, costs, state),
         sender,
         retry: RetryPolicy {
@@ -302,6 +303,8 @@ pub fn start(
 
 struct Engine {
     db: DatabaseConnection,
+    /// Changes when the outbox has new events (`live::Hub::advanced`).
+    advanced: tokio::sync::watch::Receiver<()>,
     shaper: GraphqlShaper,
     sender: Sender,
     retry: RetryPolicy,
@@ -311,22 +314,42 @@ struct Engine {
 }
 
 impl Engine {
-    async fn run(self) {
-        let mut commits = outbox::commits();
+    async fn run(mut self) {
         loop {
             if crate::db::is_closed(&self.db) {
                 return;
             }
-            commits.borrow_and_update();
+            self.advanced.borrow_and_update();
             self.dispatch().await;
             self.deliver().await;
+            let wait = self.until_next_due().await;
             tokio::select! {
-                _ = commits.changed() => {
-                    // Under a stream of writes, one pass takes the commits of a short
+                changed = self.advanced.changed() => {
+                    if changed.is_err() {
+                        // The hub stopped: the application is going away.
+                        return;
+                    }
+                    // Under a stream of writes, one pass takes the events of a short
                     // while together instead of a dispatch transaction per commit.
                     tokio::time::sleep(COALESCE_COMMITS).await;
                 }
-                _ = tokio::time::sleep(self.poll) => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// How long to sleep when nothing new arrives: until the next retry is due, or the
+    /// safety poll, whichever is sooner.
+    async fn until_next_due(&self) -> Duration {
+        match webhooks::next_due(&self.db).await {
+            Ok(Some(due)) => (due - crate::service::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(self.poll),
+            Ok(None) => self.poll,
+            Err(error) => {
+                tracing::warn!(%error, "looking for the next due webhook delivery failed");
+                self.poll
             }
         }
     }

@@ -37,6 +37,9 @@ pub type Event = Arc<outbox_event::Model>;
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Event>,
+    /// Changed whenever new events were read from the outbox (this instance's commits
+    /// and, through notifications, other instances').
+    advanced: tokio::sync::watch::Sender<()>,
     stop: Arc<tokio::sync::Notify>,
     stopped: tokio::sync::watch::Receiver<bool>,
 }
@@ -50,6 +53,7 @@ impl Hub {
         key_epoch: KeyEpoch,
     ) -> anyhow::Result<Self> {
         let (sender, _) = broadcast::channel(settings.subscriber_buffer.max(1));
+        let (advanced, _) = tokio::sync::watch::channel(());
         let start = outbox::head(&db).await?;
         let notifications = Notifications::listen(&db, database_url).await?;
         if let Notifications::Postgres { .. } = notifications {
@@ -57,12 +61,18 @@ impl Hub {
         }
         let stop = Arc::new(tokio::sync::Notify::new());
         let (stopped, stopped_rx) = tokio::sync::watch::channel(false);
+        // With notifications, a poll is only the safety net for a lost one.
+        let poll = match notifications {
+            Notifications::Postgres { .. } => Duration::from_secs(settings.safety_poll_secs.max(1)),
+            Notifications::None => Duration::from_millis(settings.poll_interval_ms.max(10)),
+        };
         let relay = Relay {
             db,
             position: start,
             sender: sender.clone(),
+            advanced: advanced.clone(),
             notifications,
-            poll: Duration::from_millis(settings.poll_interval_ms.max(10)),
+            poll,
             key_epoch,
             stop: stop.clone(),
             stopped,
@@ -70,9 +80,16 @@ impl Hub {
         actix_web::rt::spawn(relay.run());
         Ok(Self {
             sender,
+            advanced,
             stop,
             stopped: stopped_rx,
         })
+    }
+
+    /// Changes whenever the outbox has new events, from whichever instance: what other
+    /// outbox readers (the webhook engine) wait on instead of polling.
+    pub fn advanced(&self) -> tokio::sync::watch::Receiver<()> {
+        self.advanced.subscribe()
     }
 
     /// Subscribers following the outbox now.
@@ -102,6 +119,7 @@ struct Relay {
     db: DatabaseConnection,
     position: Position,
     sender: broadcast::Sender<Event>,
+    advanced: tokio::sync::watch::Sender<()>,
     notifications: Notifications,
     poll: Duration,
     key_epoch: KeyEpoch,
@@ -153,6 +171,9 @@ impl Relay {
                 }
             };
             let full = events.len() == BATCH as usize;
+            if !events.is_empty() {
+                self.advanced.send_replace(());
+            }
             for event in events {
                 self.position = Position::from(&event);
                 if event.entity_type == "api_key" {

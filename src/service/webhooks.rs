@@ -784,6 +784,33 @@ pub struct Due {
     pub secret: String,
 }
 
+/// Pending deliveries (`d`) of active, healthy endpoints (`e`) whose earlier deliveries
+/// are all done: the ones a worker may take once their time has come.
+const HEAD_OF_QUEUE: &str = "d.state = 'pending' AND e.active AND e.failing_since IS NULL \
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier \
+      WHERE earlier.endpoint_id = d.endpoint_id AND earlier.state = 'pending' \
+      AND (earlier.event_tx, earlier.event_seq, earlier.created_at) \
+        < (d.event_tx, d.event_seq, d.created_at))";
+
+/// When the next delivery can be taken (its attempt is due and no lease holds it), if
+/// any is waiting: the engine sleeps until then instead of polling.
+pub async fn next_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, AppError> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT min(CASE WHEN d.lease_until IS NOT NULL AND d.lease_until > d.next_attempt_at \
+           THEN d.lease_until ELSE d.next_attempt_at END) AS due \
+         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+         WHERE {HEAD_OF_QUEUE}"
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<Option<DateTime<Utc>>>("", "due")?,
+        None => None,
+    })
+}
+
 /// Takes the next due delivery, if any: the oldest pending one of an active, healthy
 /// endpoint whose earlier deliveries are all done, leased until `lease_until` so no other
 /// worker (of any instance) sends it meanwhile.
@@ -800,13 +827,8 @@ pub async fn take_due(
     let sql = format!(
         "SELECT d.id FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= {p1} \
+         WHERE {HEAD_OF_QUEUE} AND d.next_attempt_at <= {p1} \
          AND (d.lease_until IS NULL OR d.lease_until < {p2}) \
-         AND e.active AND e.failing_since IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier \
-           WHERE earlier.endpoint_id = d.endpoint_id AND earlier.state = 'pending' \
-           AND (earlier.event_tx, earlier.event_seq, earlier.created_at) \
-             < (d.event_tx, d.event_seq, d.created_at)) \
          ORDER BY d.next_attempt_at LIMIT 8",
         p1 = p(1),
         p2 = p(2),

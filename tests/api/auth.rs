@@ -614,6 +614,7 @@ async fn remembering_instance(app: &TestApp) -> (String, crate::helpers::Process
     app.separate_process(&[
         ("CLAIMTRACK_AUTH__KEY_CACHE_SECS", "600"),
         ("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", poll),
+        ("CLAIMTRACK_LIVE__SAFETY_POLL_SECS", "600"),
         ("CLAIMTRACK_WEBHOOKS__POLL_INTERVAL_MS", poll),
     ])
     .await

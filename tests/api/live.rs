@@ -395,15 +395,14 @@ both_backends! {
 
     async fn a_subscriber_on_another_instance_sees_each_verification_once(app: TestApp) {
         let claim = id(&app.create_claim(quote("Across instances.", None)).await["id"]);
-        // A separate process: only the database connects the two. On PostgreSQL its poll
-        // is slowed to a minute, so only NOTIFY can bring the event in time; SQLite has
-        // no notifications, and a second process there relies on the poll.
-        let poll = match app.state.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => "60000",
-            _ => "200",
-        };
+        // A separate process: only the database connects the two. On PostgreSQL its
+        // safety poll is slowed to ten minutes, so only NOTIFY can bring the event in
+        // time; SQLite has no notifications, and a second process there relies on the poll.
         let (other, _process) = app
-            .separate_process(&[("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", poll)])
+            .separate_process(&[
+                ("CLAIMTRACK_LIVE__POLL_INTERVAL_MS", "200"),
+                ("CLAIMTRACK_LIVE__SAFETY_POLL_SECS", "600"),
+            ])
             .await;
         let mut socket = Socket::connect_as(&other, &app.bearer(Role::Viewer)).await;
         socket.subscribe_elsewhere("v", VERIFICATION_RECORDED, json!({})).await;
@@ -478,4 +477,25 @@ async fn a_slow_subscriber_is_told_and_disconnected_sqlite() {
 )]
 async fn a_slow_subscriber_is_told_and_disconnected_postgres() {
     slow_subscriber(crate::helpers::Backend::Postgres).await;
+}
+
+both_backends! {
+    async fn an_idle_instance_leaves_the_database_alone(app: TestApp) {
+        // Something to deliver, so that the webhook engine has an endpoint to look after.
+        let claim = id(&app.create_claim(quote("Before the quiet.", None)).await["id"]);
+        app.record_verification(claim, "FALSE").await;
+        // The start-up passes (first outbox read, first sweep, the writes' wake-ups) done:
+        let settled = std::time::Duration::from_millis(800);
+        tokio::time::sleep(settled).await;
+        let before = app.state.background_statements.get();
+        // ... a few seconds with nothing happening.
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let sent = app.state.background_statements.get() - before;
+        match app.state.db.get_database_backend() {
+            // Woken by notifications; the safety poll is half a minute away.
+            sea_orm::DbBackend::Postgres => assert_eq!(sent, 0, "statements sent while idle"),
+            // No notifications: the outbox is read once a second (in-process, no server).
+            _ => assert!(sent <= 4, "{sent} statements sent while idle"),
+        }
+    }
 }
