@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `schema`, `demo`, `import`, `export`, `extract`, `keys`, `bench`.
+//! The command line: `serve`, `migrate`, `schema`, `demo`, `import`, `export`, `extract`, `keys`.
 
 use std::path::PathBuf;
 
@@ -80,25 +80,6 @@ pub enum Command {
     Demo {
         #[command(flatten)]
         database: DatabaseArg,
-    },
-    /// Benchmark: seed a dashboard-scale dataset into an empty database (kept for the
-    /// next run), start the server on it, check its answers against hand-written SQL,
-    /// measure, and print the figures. Build with --release.
-    Bench {
-        #[command(flatten)]
-        database: DatabaseArg,
-        /// Seed of the generated data (same seed, same data on every database).
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Dataset size; 1.0 is 2,000 sources, 10,000 articles, 100,000 claims.
-        #[arg(long, default_value_t = 1.0)]
-        scale: f64,
-        /// Seconds each run lasts.
-        #[arg(long, default_value_t = 15)]
-        duration: u64,
-        /// Concurrency levels, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "16,64")]
-        concurrency: Vec<usize>,
     },
 }
 
@@ -214,22 +195,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             run_keys(&connection, command).await?;
             crate::live::announce(&connection).await?;
             Ok(())
-        }
-        Command::Bench {
-            database,
-            seed,
-            scale,
-            duration,
-            concurrency,
-        } => {
-            let settings = cli.settings(database.database_url.as_deref(), None)?;
-            let options = crate::bench::Options {
-                seed: *seed,
-                scale: *scale,
-                duration: std::time::Duration::from_secs(*duration),
-                concurrency: concurrency.clone(),
-            };
-            crate::bench::run(&settings, cli.config.as_ref(), &options).await
         }
         Command::Serve {
             database,

@@ -1,7 +1,6 @@
 //! claimtrack: a service for tracking claims in the news and what checkers found.
 
 pub mod auth;
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -31,7 +31,7 @@ use crate::error::AppError;
 pub const ENTITY: &str = "conflict";
 
 /// Sets a claim's quantity key and moment from its fields (call after changing them).
-pub(crate) fn key_claim(model: &mut claim::Model) {
+pub fn key_claim(model: &mut claim::Model) {
     let is_quantity = model.kind == ClaimKind::Quantity;
     model.quantity_key = quantity_key(
         model.subject.as_deref(),

@@ -355,7 +355,13 @@ impl TestApp {
     /// The `claimtrack` binary, set to this app's database and no configuration files.
     pub fn command(&self) -> std::process::Command {
         let settings = &self.state.settings;
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_claimtrack"));
+        let mut command = std::process::Command::new(
+            // Set for the service's own tests (this harness is shared with the benchmark's).
+            match option_env!("CARGO_BIN_EXE_claimtrack") {
+                Some(binary) => binary,
+                None => panic!("the claimtrack binary is known to the service's tests only"),
+            },
+        );
         command
             .env("CLAIMTRACK_DATABASE__URL", &settings.database.url)
             .env("CLAIMTRACK_LOG__LEVEL", "warn")

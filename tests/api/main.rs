@@ -7,7 +7,6 @@ mod helpers;
 mod articles;
 mod audit;
 mod auth;
-mod bench;
 mod claims;
 mod compiled;
 mod demo;

@@ -1,10 +1,17 @@
-//! The benchmark's dataset and its correctness check.
+//! The benchmark's dataset and its correctness check, over a real server and database
+//! (the service's own test harness), and the harness's refusals.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use claimtrack::bench::{FILTER_STATUS, check_answers, seed::seed};
+// The service's test harness, shared: the same fresh databases and servers.
+#[allow(dead_code, unused_macros, unused_imports)]
+#[path = "../../tests/api/helpers.rs"]
+mod helpers;
+
 use claimtrack::domain::Role;
+use claimtrack_bench::seed::seed;
+use claimtrack_bench::{FILTER_STATUS, check_answers};
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::both_backends;
 use crate::helpers::TestApp;
 
 /// A digest of the seeded rows that does not depend on how each database stores them.
@@ -40,7 +47,7 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-both_backends! {
+crate::both_backends! {
     async fn the_seeded_dataset_is_deterministic_and_shaped_as_specified(app: TestApp) {
         let seeded = seed(&app.state.db, 7, 0.02).await.unwrap();
         assert_eq!((seeded.sources, seeded.articles, seeded.claims), (40, 200, 2000));
@@ -87,3 +94,29 @@ both_backends! {
 
 /// The fingerprint digest of seed 7 at scale 0.02.
 const KNOWN_DIGEST: u64 = 11_513_436_298_617_527_591;
+
+crate::both_backends! {
+    async fn a_database_holding_other_data_is_refused_and_left_alone(app: TestApp) {
+        app.create_source("PERSON", "An operator's record").await;
+        let options = claimtrack_bench::Options {
+            seed: 1,
+            scale: 0.01,
+            duration: std::time::Duration::from_secs(1),
+            concurrency: vec![1],
+            existing_data_key: None,
+        };
+        let refused = claimtrack_bench::run(&app.state.settings, None, &options)
+            .await
+            .expect_err("an operator's database is refused");
+        assert!(refused.to_string().contains("not a benchmark dataset"), "{refused}");
+        assert_eq!(app.count_rows("claims").await, 0, "nothing seeded");
+        assert_eq!(app.count_rows("sources").await, 1);
+        let db = &app.state.db;
+        let marker = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "SELECT 1 AS found FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'bench_inserts'",
+            _ => "SELECT 1 AS found FROM sqlite_master WHERE name = 'bench_inserts'",
+        };
+        let created = db.query_one_raw(Statement::from_string(db.get_database_backend(), marker)).await.unwrap();
+        assert!(created.is_none(), "no table created in someone else's database");
+    }
+}

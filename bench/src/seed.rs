@@ -9,8 +9,8 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrai
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::domain::{ClaimKind, ClaimStatus, SourceKind, Verdict};
-use crate::entity::{appearance, article, claim, source, verification};
+use claimtrack::domain::{ClaimKind, ClaimStatus, SourceKind, Verdict};
+use claimtrack::entity::{appearance, article, claim, source, verification};
 
 /// Sizes at scale 1.0 (the dataset).
 const SOURCES: usize = 2_000;
@@ -189,7 +189,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                     } else {
                         row.value = Some(value.to_string());
                     }
-                    crate::service::quantities::key_claim(&mut row);
+                    claimtrack::service::quantities::key_claim(&mut row);
                 }
                 65..85 => row.kind = ClaimKind::Event,
                 _ => {}

@@ -1,0 +1,73 @@
+//! `claimtrack-bench`: the benchmark harness, a program of its own beside the service (the
+//! service binary ships without it). It seeds an empty database, starts
+//! `target/release/claimtrack serve` on it, checks its answers against hand-written SQL,
+//! measures, prints the figures, and exits non-zero when a run measured nothing.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use claimtrack::config::{Overrides, Settings};
+use clap::Parser;
+
+/// Measures claimtrack's dashboard and verification write against hand-written SQL.
+#[derive(Debug, Parser)]
+#[command(name = "claimtrack-bench", version)]
+struct Args {
+    /// The database to measure: an empty one (seeded, and kept for the next run) or one
+    /// an earlier run seeded.
+    #[arg(long, env = "CLAIMTRACK_DATABASE__URL")]
+    database_url: String,
+    /// An extra TOML settings file for the server, as `claimtrack --config`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Seed of the generated data (same seed, same data on every database).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Dataset size; 1.0 is 2,000 sources, 10,000 articles, 100,000 claims.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Seconds each run lasts.
+    #[arg(long, default_value_t = 15)]
+    duration: u64,
+    /// Concurrency levels, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "16,64")]
+    concurrency: Vec<usize>,
+    /// Measure a database holding other data, read-only (dashboards only, nothing
+    /// written or created), with this viewer key.
+    #[arg(long, value_name = "VIEWER_KEY")]
+    existing_data_key: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("claimtrack-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    if !(args.scale > 0.0 && args.scale.is_finite()) {
+        anyhow::bail!("--scale must be a positive number");
+    }
+    if args.duration == 0 || args.concurrency.is_empty() || args.concurrency.contains(&0) {
+        anyhow::bail!("--duration and every --concurrency level must be at least 1");
+    }
+    let settings = Settings::load(&Overrides {
+        config_file: args.config.clone(),
+        database_url: Some(args.database_url.clone()),
+        bind: None,
+    })?;
+    let options = claimtrack_bench::Options {
+        seed: args.seed,
+        scale: args.scale,
+        duration: std::time::Duration::from_secs(args.duration),
+        concurrency: args.concurrency,
+        existing_data_key: args.existing_data_key,
+    };
+    claimtrack_bench::run(&settings, args.config.as_ref(), &options).await
+}
