@@ -11,10 +11,11 @@ use actix_web::{App, HttpMessage, HttpServer, guard, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::Authenticator;
-use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::graphql::{self, GraphiqlPage};
-use crate::live::{self, Hub};
+use crate::live::Hub;
+use crate::rest::admission::authenticate;
+use crate::service::webhooks::Shaper;
 use crate::state::AppState;
 use crate::{db, health, rest};
 use utoipa_swagger_ui::SwaggerUi;
@@ -183,11 +184,11 @@ fn serve(
     });
     let schema = door.schema().clone();
     let hub = web::Data::new(hub);
-    let shaper = web::Data::new(crate::webhooks::GraphqlShaper::new(
-        schema.clone(),
-        door.costs(),
-        state.clone(),
-    ));
+    // Webhook payloads are shaped by GraphQL selections; the doors and the engine only
+    // know the service's `Shaper`.
+    let shaper: web::Data<dyn Shaper> = web::Data::from(std::sync::Arc::new(
+        crate::webhooks::GraphqlShaper::new(schema.clone(), door.costs(), state.clone()),
+    ) as std::sync::Arc<dyn Shaper>);
     if settings.webhooks.enabled {
         // Payloads are read on the background pool too, so webhooks never compete with
         // requests for connections.
@@ -197,15 +198,17 @@ fn serve(
         };
         crate::webhooks::start(
             state.background.clone(),
-            schema.clone(),
-            door.costs(),
-            reading,
+            std::sync::Arc::new(crate::webhooks::GraphqlShaper::new(
+                schema.clone(),
+                door.costs(),
+                reading,
+            )),
             &settings.webhooks,
             hub.advanced(),
         )?;
     }
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
-    let sockets = web::Data::new(live::socket::Gate::new(
+    let sockets = web::Data::new(graphql::socket::Gate::new(
         settings.live.max_pending_sockets_per_client,
     ));
     let data = web::Data::new(state);
@@ -254,7 +257,7 @@ fn serve(
                     .route(
                         web::get()
                             .guard(guard::fn_guard(|ctx| ctx.head().upgrade()))
-                            .to(live::socket::graphql_ws),
+                            .to(graphql::socket::graphql_ws),
                     )
                     .route(web::get().to(graphql::graphql_get)),
             )

@@ -276,9 +276,7 @@ fn describe(error: &reqwest::Error) -> String {
 /// Starts this instance's webhook engine; it stops when `db` (its own pool) is closed.
 pub fn start(
     db: DatabaseConnection,
-    schema: AppSchema,
-    costs: Arc<CostModel>,
-    state: AppState,
+    shaper: Arc<dyn Shaper>,
     settings: &WebhookSettings,
     advanced: tokio::sync::watch::Receiver<()>,
 ) -> anyhow::Result<()> {
@@ -286,7 +284,7 @@ pub fn start(
     let engine = Engine {
         db,
         advanced,
-        shaper: GraphqlShaper::new(schema, costs, state),
+        shaper,
         sender,
         retry: RetryPolicy {
             initial: chrono::Duration::milliseconds(settings.initial_backoff_ms.max(1) as i64),
@@ -305,7 +303,7 @@ struct Engine {
     db: DatabaseConnection,
     /// Changes when the outbox has new events (`live::Hub::advanced`).
     advanced: tokio::sync::watch::Receiver<()>,
-    shaper: GraphqlShaper,
+    shaper: Arc<dyn Shaper>,
     sender: Sender,
     retry: RetryPolicy,
     lease: chrono::Duration,
@@ -356,7 +354,7 @@ impl Engine {
 
     async fn dispatch(&self) {
         loop {
-            match webhooks::dispatch(&self.db, &self.shaper, DISPATCH_BATCH).await {
+            match webhooks::dispatch(&self.db, self.shaper.as_ref(), DISPATCH_BATCH).await {
                 Ok(events) if events == DISPATCH_BATCH as usize => continue,
                 Ok(_) => return,
                 Err(error) => {

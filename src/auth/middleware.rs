@@ -1,11 +1,9 @@
-//! Resolves `Authorization` once per request into an `Actor` in the request extensions,
-//! and charges the request to its principal's (or client IP's) rate-limit budget.
+//! Resolves a request's `Authorization` into an `Actor` and charges the request to its
+//! principal's (or client IP's) rate-limit budget. Each door renders the refusals its
+//! own way (REST as problems, GraphQL as errors, websockets as close codes).
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpRequest;
 use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest, web};
 
 use super::{Authenticator, Credentials, Resolved};
 use crate::domain::Actor;
@@ -63,36 +61,6 @@ pub fn charge_client(
         tracing::info!(principal = %actor.name, retry_after = seconds, "rate limit exceeded");
         Refusal::RateLimited(seconds)
     })
-}
-
-/// The REST door's middleware: the actor goes into the request extensions for the
-/// handlers; refusals are answered as problems.
-pub async fn authenticate(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let Some(authenticator) = request.app_data::<web::Data<Authenticator>>().cloned() else {
-        return Err(actix_web::error::ErrorInternalServerError(
-            "authenticator missing",
-        ));
-    };
-    match admit(request.request(), &authenticator).await {
-        Ok(resolved) => {
-            request.extensions_mut().insert(resolved.actor);
-            next.call(request)
-                .await
-                .map(ServiceResponse::map_into_left_body)
-        }
-        Err(refusal) => {
-            let response = match refusal {
-                Refusal::RateLimited(seconds) => crate::rest::problem::rate_limited(seconds),
-                Refusal::Unchecked(error) => actix_web::ResponseError::error_response(
-                    &crate::rest::problem::Problem::from(error),
-                ),
-            };
-            Ok(request.into_response(response).map_into_right_body())
-        }
-    }
 }
 
 /// Principals are charged by id (or token subject); everyone else by client IP.

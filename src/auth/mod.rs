@@ -1,7 +1,6 @@
 //! The HTTP side of identity: `Authorization: Bearer …` → an `Actor` for the request,
 //! and the per-principal rate limit. Role checks themselves live in the service layer.
 
-pub mod extract;
 pub mod jwt;
 pub mod middleware;
 

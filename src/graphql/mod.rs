@@ -13,6 +13,7 @@ mod loaders;
 pub mod planner;
 mod quantity;
 pub mod schema;
+pub mod socket;
 mod source;
 mod subscription;
 pub(crate) mod transport;
@@ -75,7 +76,7 @@ fn prepare(
     mut request: async_graphql::Request,
 ) -> async_graphql::Request {
     let kind = operation_type(&mut request);
-    let shaper = http.app_data::<web::Data<crate::webhooks::GraphqlShaper>>();
+    let shaper = http.app_data::<web::Data<dyn crate::service::webhooks::Shaper>>();
     with_context(state, actor, shaper, kind, request)
 }
 
@@ -84,7 +85,7 @@ fn prepare(
 pub fn with_context(
     state: &AppState,
     actor: Actor,
-    shaper: Option<&web::Data<crate::webhooks::GraphqlShaper>>,
+    shaper: Option<&web::Data<dyn crate::service::webhooks::Shaper>>,
     kind: Option<OperationType>,
     request: async_graphql::Request,
 ) -> async_graphql::Request {

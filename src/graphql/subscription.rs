@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use uuid::Uuid;
 
+use super::socket::Connection;
 use crate::domain::{ClaimKind, ClaimStatus, Verdict};
 use crate::error::AppError;
 use crate::live::Event;
-use crate::live::socket::Connection;
 use crate::live::watch::{
     self, ClaimNotice, ClaimWatch, ConflictNotice, ConflictWatch, VerificationNotice,
     VerificationWatch,

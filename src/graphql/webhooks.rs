@@ -8,13 +8,12 @@ use super::connection::{TotalCount, WebhookDeliveryConnection, connection, page_
 use super::context::request_ctx;
 use super::error::GqlResult;
 use crate::service::pagination::ListOrder;
-use crate::service::webhooks::{self, TargetPolicy};
+use crate::service::webhooks::{self, Shaper, TargetPolicy};
 use crate::views::inputs::{CreateWebhookInput, UpdateWebhookInput};
 use crate::views::{self, WebhookDeliveryState};
-use crate::webhooks::GraphqlShaper;
 
-fn shaper<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a GraphqlShaper> {
-    Ok(super::context::data::<web::Data<GraphqlShaper>>(ctx)?.get_ref())
+fn shaper<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a dyn Shaper> {
+    Ok(super::context::data::<web::Data<dyn Shaper>>(ctx)?.get_ref())
 }
 
 fn policy(ctx: &Context<'_>) -> async_graphql::Result<TargetPolicy> {

@@ -4,7 +4,6 @@
 //! subscribers. Each subscriber has a bounded window of the broadcast: one that falls
 //! further behind is told and dropped, so no client can grow the server's memory.
 
-pub mod socket;
 pub mod watch;
 
 use std::sync::Arc;

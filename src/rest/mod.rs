@@ -1,6 +1,7 @@
 //! The REST door under `/api/v1`: the same service layer as GraphQL, as JSON resources
 //! with problem+json errors, ETags and cursor pagination.
 
+pub mod admission;
 pub mod articles;
 pub mod candidates;
 pub mod claims;

@@ -12,11 +12,10 @@ use super::{
 };
 use crate::domain::{Actor, FieldError};
 use crate::service::pagination::ListOrder;
-use crate::service::webhooks::{self, TargetPolicy};
+use crate::service::webhooks::{self, Shaper, TargetPolicy};
 use crate::state::AppState;
 use crate::views::inputs::{CreateWebhookInput, UpdateWebhookInput};
 use crate::views::{CreatedWebhookEndpoint, WebhookDelivery, WebhookEndpoint};
-use crate::webhooks::GraphqlShaper;
 
 pub fn endpoints_scope() -> actix_web::Scope {
     web::scope("/webhooks")
@@ -85,7 +84,7 @@ pub async fn list_webhooks(db: RequestDb, actor: Actor) -> RestResult {
 pub async fn create_webhook(
     state: web::Data<AppState>,
     db: RequestDb,
-    shaper: web::Data<GraphqlShaper>,
+    shaper: web::Data<dyn Shaper>,
     actor: Actor,
     body: web::Json<CreateWebhookInput>,
 ) -> RestResult {
@@ -142,7 +141,7 @@ pub async fn update_webhook(
     request: HttpRequest,
     state: web::Data<AppState>,
     db: RequestDb,
-    shaper: web::Data<GraphqlShaper>,
+    shaper: web::Data<dyn Shaper>,
     actor: Actor,
     id: web::Path<Uuid>,
     body: web::Json<UpdateWebhookInput>,

@@ -29,15 +29,15 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{Hub, Identity};
+use super::{Door, transport};
 use crate::auth::middleware::{self, client_ip};
 use crate::auth::{Authenticator, Credentials, Resolved};
 use crate::domain::{Actor, Role};
 use crate::error::{AppError, ErrorCode};
-use crate::graphql::{Door, transport};
+use crate::live::{Hub, Identity};
 use crate::service::require;
+use crate::service::webhooks::Shaper;
 use crate::state::AppState;
-use crate::webhooks::GraphqlShaper;
 
 /// Close codes of graphql-transport-ws (and the websocket standard's).
 mod close {
@@ -224,7 +224,7 @@ struct Socket {
     door: web::Data<Door>,
     hub: Hub,
     authenticator: web::Data<Authenticator>,
-    shaper: Option<web::Data<GraphqlShaper>>,
+    shaper: Option<web::Data<dyn Shaper>>,
     client: String,
     header_token: Option<String>,
     ticket: Option<Ticket>,
@@ -285,7 +285,7 @@ pub async fn graphql_ws(
         door,
         hub: hub.get_ref().clone(),
         authenticator,
-        shaper: http.app_data::<web::Data<GraphqlShaper>>().cloned(),
+        shaper: http.app_data::<web::Data<dyn Shaper>>().cloned(),
         client,
         header_token,
         ticket: Some(ticket),
@@ -550,11 +550,10 @@ impl Socket {
     ) -> tokio::task::JoinHandle<()> {
         let protocol = self.protocol;
         let schema = self.door.schema_for(&actor).clone();
-        let kind = crate::graphql::operation_type(&mut request);
+        let kind = super::operation_type(&mut request);
         let dropped = connection.dropped.clone();
-        let request =
-            crate::graphql::with_context(&self.state, actor, self.shaper.as_ref(), kind, request)
-                .data(connection);
+        let request = super::with_context(&self.state, actor, self.shaper.as_ref(), kind, request)
+            .data(connection);
         actix_web::rt::spawn(async move {
             let mut responses = schema.execute_stream(request);
             let mut first = true;
