@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dialect;
 pub mod domain;
 pub mod entity;
 pub mod error;

@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::pagination::{
-    Direction, Page, PageRequest, fetch_page, first_n_per_parent_sql, per_parent_order,
-    top_n_per_parent,
+    Direction, Page, PageRequest, fetch_page, per_parent_order, top_n_per_parent,
 };
 use super::{Db, begin_write, now, require};
+use crate::dialect::first_n_per_parent_sql;
 use crate::domain::{
     Actor, BoundedText, FieldError, Role, Validator, char_slice, locate, same_words,
 };

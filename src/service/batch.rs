@@ -81,13 +81,8 @@ impl Sql {
 
     fn bind(&mut self, value: Value) {
         self.values.push(value);
-        match self.backend {
-            DbBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
+        let placeholder = crate::dialect::placeholder(self.backend, self.values.len());
+        self.text.push_str(&placeholder);
     }
 
     fn statement(self) -> Statement {

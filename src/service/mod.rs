@@ -57,19 +57,7 @@ pub async fn commit(txn: impl sea_orm::TransactionSession) -> Result<(), AppErro
     Ok(())
 }
 
-/// Locks the selected rows until the transaction ends on PostgreSQL, so that concurrent
-/// writers of the same row take turns; SQLite write transactions already hold the lock.
-pub(crate) fn for_update<E: sea_orm::EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: sea_orm::Select<E>,
-) -> sea_orm::Select<E> {
-    use sea_orm::QuerySelect;
-    if db.get_database_backend() == DbBackend::Postgres {
-        select.lock_exclusive()
-    } else {
-        select
-    }
-}
+pub(crate) use crate::dialect::for_update;
 
 /// Fails unless the actor's role includes `needed`: UNAUTHENTICATED for callers without
 /// (accepted) credentials, FORBIDDEN for authenticated ones whose role is too low.

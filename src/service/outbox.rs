@@ -95,10 +95,8 @@ pub async fn committed_after(
     limit: u32,
 ) -> Result<Vec<outbox_event::Model>, DbErr> {
     let backend = db.get_database_backend();
-    let (p1, p2, p3) = match backend {
-        DbBackend::Postgres => ("$1", "$2", "$3"),
-        _ => ("?", "?", "?"),
-    };
+    let p = |i: usize| crate::dialect::placeholder(backend, i);
+    let (p1, p2, p3) = (p(1), p(2), p(3));
     let sql = format!(
         "SELECT seq, tx, occurred_at, entity_type, entity_id, claim_id, operation, \
          principal_id, actor_name, state, audit_event_id FROM outbox_events \

@@ -1,12 +1,13 @@
 //! Keyset pagination: opaque cursors over `(time, id)`, never OFFSET.
 
+use crate::dialect::first_n_per_parent_sql;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    Statement, Value,
 };
 use uuid::Uuid;
 
@@ -270,57 +271,6 @@ pub fn into_page<T>(
             .collect(),
         has_next_page,
         has_previous_page: page.after.is_some(),
-    }
-}
-
-/// `n` bind placeholders for `backend` (`$1, $2` or `?, ?`).
-pub fn placeholders(backend: DbBackend, n: usize) -> String {
-    (1..=n)
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A derived table of the first `n` rows (in `direction` of `time_column`, then id) of
-/// each of `parents` parents in `table`, with `table`'s columns; placeholders `1..=parents`
-/// bind the parent ids. PostgreSQL walks each parent's index with a LATERAL subquery and
-/// reads `n` rows per parent however many it has; SQLite (no LATERAL) ranks each
-/// parent's rows with a window function. `extra` is an additional SQL condition on the
-/// row alias `t` (trusted, never user input).
-#[allow(clippy::too_many_arguments)]
-pub fn first_n_per_parent_sql(
-    backend: DbBackend,
-    table: &str,
-    parent_column: &str,
-    time_column: &str,
-    direction: Direction,
-    n: u64,
-    extra: &str,
-    parents: usize,
-) -> String {
-    let dir = match direction {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    };
-    match backend {
-        DbBackend::Postgres => format!(
-            "(SELECT x.* FROM (VALUES {}) AS p(parent) CROSS JOIN LATERAL (\
-             SELECT t.* FROM {table} t WHERE t.{parent_column} = p.parent {extra} \
-             ORDER BY t.{time_column} {dir}, t.id {dir} LIMIT {n}) x)",
-            (1..=parents)
-                .map(|i| format!("(${i}::uuid)"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => format!(
-            "(SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{parent_column} \
-             ORDER BY t.{time_column} {dir}, t.id {dir}) AS rank_in_parent FROM {table} t \
-             WHERE t.{parent_column} IN ({}) {extra}) ranked WHERE rank_in_parent <= {n})",
-            placeholders(backend, parents)
-        ),
     }
 }
 

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -407,14 +407,7 @@ pub(crate) async fn keys_carried_by(
 /// Serialises writers of one key until the transaction ends, so that two figures
 /// committed at once still see each other. SQLite has one writer at a time already.
 async fn lock_key(db: &impl ConnectionTrait, key: &str) -> Result<(), AppError> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(727275, hashtext($1))",
-            [key.into()],
-        ))
-        .await?;
-    }
+    crate::dialect::advisory_lock(db, 727275, key).await?;
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -511,10 +511,7 @@ pub async fn speaker_record(
     }
     super::sources::find(db, source_id).await?;
     let backend = db.get_database_backend();
-    let p = |i: usize| match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
-    };
+    let p = |i: usize| crate::dialect::placeholder(backend, i);
     let mut values: Vec<sea_orm::Value> = vec![source_id.into()];
     let mut window = String::new();
     if let Some(from) = from {

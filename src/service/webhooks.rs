@@ -18,8 +18,7 @@ use rand::RngExt;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 use serde_json::{Value, json};
 use url::Url;
@@ -732,25 +731,13 @@ const DELIVERY_ROWS_PER_INSERT: usize = 1000;
 /// The dispatch cursor's position, if it exists; `lock`: keep other dispatchers from
 /// moving it until this transaction ends (PostgreSQL; SQLite's writer excludes them).
 async fn read_cursor(db: &impl ConnectionTrait, lock: bool) -> Result<Option<Position>, AppError> {
-    let backend = db.get_database_backend();
-    let lock = if lock && backend == DbBackend::Postgres {
-        " FOR UPDATE"
+    let select = outbox_cursor::Entity::find().filter(outbox_cursor::Column::Name.eq(CURSOR));
+    let select = if lock {
+        crate::dialect::for_update(db, select)
     } else {
-        ""
+        select
     };
-    let placeholder = if backend == DbBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let cursor = outbox_cursor::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            backend,
-            format!("SELECT name, tx, seq, updated_at FROM outbox_cursors WHERE name = {placeholder}{lock}"),
-            [CURSOR.into()],
-        ))
-        .one(db)
-        .await?;
+    let cursor = select.one(db).await?;
     Ok(cursor.map(|c| Position {
         tx: c.tx,
         seq: c.seq,
@@ -820,10 +807,7 @@ pub async fn take_due(
 ) -> Result<Option<Due>, AppError> {
     let backend = db.get_database_backend();
     let at = now();
-    let p = |i: usize| match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
-    };
+    let p = |i: usize| crate::dialect::placeholder(backend, i);
     let sql = format!(
         "SELECT d.id FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id \
