@@ -215,19 +215,7 @@ pub async fn update(
         updated_at: now(),
         ..current.clone()
     };
-    let result = article::Entity::update_many()
-        .set(article::ActiveModel::from(updated.clone()).reset_all())
-        .filter(article::Column::Id.eq(id))
-        .filter(article::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::stale_version(
-            ENTITY,
-            expected_version,
-            current.version + 1,
-        ));
-    }
+    super::versioned::save::<article::Entity>(&txn, id, expected_version, updated.clone()).await?;
     audit::record(
         &txn,
         actor,

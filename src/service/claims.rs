@@ -453,20 +453,7 @@ pub(crate) async fn save(
     updated: &claim::Model,
     expected_version: i32,
 ) -> Result<(), AppError> {
-    let result = claim::Entity::update_many()
-        .set(claim::ActiveModel::from(updated.clone()).reset_all())
-        .filter(claim::Column::Id.eq(updated.id))
-        .filter(claim::Column::Version.eq(expected_version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::stale_version(
-            ENTITY,
-            expected_version,
-            updated.version,
-        ));
-    }
-    Ok(())
+    super::versioned::save::<claim::Entity>(db, updated.id, expected_version, updated.clone()).await
 }
 
 /// Deletes a claim and its appearances. A claim with verifications is history and cannot

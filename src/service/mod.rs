@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod quantities;
 pub mod sources;
 pub mod verifications;
+pub(crate) mod versioned;
 pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -226,19 +226,7 @@ pub async fn update(
         updated_at: now(),
         ..current.clone()
     };
-    let result = source::Entity::update_many()
-        .set(source::ActiveModel::from(updated.clone()).reset_all())
-        .filter(source::Column::Id.eq(id))
-        .filter(source::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::stale_version(
-            ENTITY,
-            expected_version,
-            current.version + 1,
-        ));
-    }
+    super::versioned::save::<source::Entity>(&txn, id, expected_version, updated.clone()).await?;
     audit::record(
         &txn,
         actor,

@@ -105,6 +105,10 @@ both_backends! {
         assert_eq!(won.len(), 1, "one edit at version 1 wins: {answers:?}");
         for (status, _, problem) in &answers {
             assert!(*status == 200 || *status == 412, "the others are told the version moved: {status} {problem}");
+            if *status == 412 {
+                let detail = problem["detail"].as_str().unwrap_or_default();
+                assert!(detail.contains("current version is 2"), "the stale answer names the version stored now: {problem}");
+            }
         }
         let (_, _, stored) = app.rest(Method::GET, &path, Some(Role::Viewer), None, &[]).await;
         assert_eq!(stored["version"], 2);

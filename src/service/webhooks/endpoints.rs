@@ -227,19 +227,13 @@ pub async fn update(
         version: current.version + 1,
         ..current.clone()
     };
-    let result = webhook_endpoint::Entity::update_many()
-        .set(webhook_endpoint::ActiveModel::from(updated.clone()).reset_all())
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .filter(webhook_endpoint::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::stale_version(
-            ENTITY,
-            expected_version,
-            current.version,
-        ));
-    }
+    crate::service::versioned::save::<webhook_endpoint::Entity>(
+        &txn,
+        id,
+        expected_version,
+        updated.clone(),
+    )
+    .await?;
     if reactivated {
         // Failed deliveries stay in the log (replay them one by one); the paused ones
         // resume from the next attempt.
