@@ -1,7 +1,6 @@
 //! Claims and appearances: queries, mutations and relation fields.
 
-use async_graphql::{ComplexObject, Context, InputObject, Object};
-use chrono::{DateTime, Utc};
+use async_graphql::{ComplexObject, Context, Object};
 use uuid::Uuid;
 
 use super::connection::{
@@ -13,56 +12,12 @@ use super::error::GqlResult;
 use super::loaders::{
     AppearancesKey, ArticleKey, ClaimKey, SourceKey, StandingKey, VerificationsKey,
 };
-use crate::domain::{ClaimKind, ClaimStatus, Verdict};
 use crate::service::appearances;
 use crate::service::claims::{self, ClaimFilter, ClaimPatch, NewClaim};
 use crate::service::pagination::{Direction, ListOrder, SortField, into_page};
 use crate::service::{audit, verifications};
 use crate::views;
-use crate::views::inputs::{AppearanceInput, CreateClaimInput, UpdateClaimInput};
-
-/// Filters for `claims`; all given filters must hold.
-#[derive(InputObject, Default)]
-pub struct ClaimFilterInput {
-    /// In any of these statuses.
-    pub status: Option<Vec<ClaimStatus>>,
-    /// Of any of these kinds.
-    pub kind: Option<Vec<ClaimKind>>,
-    /// Whose current verdict is any of these.
-    pub current_verdict: Option<Vec<Verdict>>,
-    /// Attributed to this source.
-    pub speaker_id: Option<Uuid>,
-    /// Appearing in this article.
-    pub article_id: Option<Uuid>,
-    /// Quantity claims about this subject (exact match).
-    pub subject: Option<String>,
-    /// Quantity claims counting this measure (exact match).
-    pub measure: Option<String>,
-    /// Text contains this (case-insensitive).
-    pub text_contains: Option<String>,
-    /// Created at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
-    /// Created before this time.
-    pub created_before: Option<DateTime<Utc>>,
-}
-
-impl From<ClaimFilterInput> for ClaimFilter {
-    fn from(f: ClaimFilterInput) -> Self {
-        ClaimFilter {
-            status: f.status,
-            kind: f.kind,
-            current_verdict: f.current_verdict,
-            speaker_id: f.speaker_id,
-            article_id: f.article_id,
-            subject: f.subject,
-            measure: f.measure,
-            text_contains: f.text_contains,
-            created_after: f.created_after,
-            created_before: f.created_before,
-            without_appearances: false,
-        }
-    }
-}
+use crate::views::inputs::{AppearanceInput, ClaimFilterInput, CreateClaimInput, UpdateClaimInput};
 
 /// Lists claims as a connection (shared by `claims`, `Source.claims`, `Article.claims`).
 pub async fn list_claims(

@@ -3,26 +3,25 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::idempotency::RequestDb;
-use super::problem::{Problem, ProblemDetails};
+use super::problem::ProblemDetails;
 use super::{
     PageParams, RestResult, created, delete_precondition, expected_version, ok_versioned,
-    page_response, parse_list, read_versioned,
+    page_response, read_versioned,
 };
-use crate::domain::{Actor, ClaimKind, ClaimStatus, Verdict};
+use crate::domain::Actor;
 use crate::entity::claim;
 use crate::error::AppError;
 use crate::service::appearances;
-use crate::service::claims::{self, ClaimFilter};
+use crate::service::claims::{self};
 use crate::service::pagination::{Direction, ListOrder, SortField};
 use crate::state::AppState;
-use crate::views::inputs::{AppearanceInput, CreateClaimInput, UpdateClaimInput};
+use crate::views::inputs::{AppearanceInput, ClaimFilterInput, CreateClaimInput, UpdateClaimInput};
 use crate::views::{Appearance, Claim};
 
 /// Appearances shown inline with a claim (a claim appears in few articles).
@@ -111,52 +110,8 @@ async fn one_with_appearances(
 }
 
 /// Filters for listing claims (lists are comma-separated).
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ClaimListParams {
-    /// Statuses, e.g. `unreviewed,in_review`.
-    pub status: Option<String>,
-    /// Kinds, e.g. `quote,quantity`.
-    pub kind: Option<String>,
-    /// Current verdicts, e.g. `false,mostly_false`.
-    pub current_verdict: Option<String>,
-    /// Attributed to this source.
-    pub speaker_id: Option<Uuid>,
-    /// Appearing in this article.
-    pub article_id: Option<Uuid>,
-    /// Quantity claims about this subject.
-    pub subject: Option<String>,
-    /// Quantity claims counting this measure.
-    pub measure: Option<String>,
-    /// Text contains this (case-insensitive).
-    pub text_contains: Option<String>,
-    /// Created at or after this time (RFC 3339).
-    pub created_after: Option<DateTime<Utc>>,
-    /// Created before this time (RFC 3339).
-    pub created_before: Option<DateTime<Utc>>,
-}
-
-impl ClaimListParams {
-    fn to_filter(&self) -> Result<ClaimFilter, Problem> {
-        Ok(ClaimFilter {
-            status: parse_list::<ClaimStatus>("status", &self.status)?,
-            kind: parse_list::<ClaimKind>("kind", &self.kind)?,
-            current_verdict: parse_list::<Verdict>("current_verdict", &self.current_verdict)?,
-            speaker_id: self.speaker_id,
-            article_id: self.article_id,
-            subject: self.subject.clone(),
-            measure: self.measure.clone(),
-            text_contains: self.text_contains.clone(),
-            created_after: self.created_after,
-            created_before: self.created_before,
-            without_appearances: false,
-        })
-    }
-}
-
-/// List claims with their appearances.
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims",
-    params(PageParams, ClaimListParams),
+    params(PageParams, ClaimFilterInput),
     responses(
         (status = 200, description = "One page of claims", body = super::ListPage<ClaimResource>),
         (status = 400, description = "Invalid parameters", body = ProblemDetails, content_type = "application/problem+json"),
@@ -169,10 +124,10 @@ pub async fn list_claims(
     db: RequestDb,
     actor: Actor,
     page: web::Query<PageParams>,
-    filter: web::Query<ClaimListParams>,
+    filter: web::Query<ClaimFilterInput>,
 ) -> RestResult {
     let page = page.to_request(&state)?;
-    let rows = claims::list(&db.get(), &actor, &filter.to_filter()?, &page).await?;
+    let rows = claims::list(&db.get(), &actor, &filter.into_inner().into(), &page).await?;
     let resources = with_appearances(&db.get(), &actor, rows.rows()).await?;
     Ok(page_response(&request, rows.with_items(resources)))
 }

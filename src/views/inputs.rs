@@ -12,7 +12,7 @@ use crate::domain::quantity::RawQuantity;
 use crate::domain::{ClaimKind, ClaimStatus, Role, SourceKind, Stance, Verdict};
 use crate::service::appearances::NewAppearance;
 use crate::service::articles::{ArticlePatch, NewArticle};
-use crate::service::claims::{ClaimPatch, NewClaim};
+use crate::service::claims::{ClaimFilter, ClaimPatch, NewClaim};
 use crate::service::sources::{NewSource, SourcePatch};
 use crate::service::verifications::{NewCitation, NewVerification};
 use crate::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -440,4 +440,76 @@ impl From<UpdateWebhookInput> for EndpointPatch {
             active: i.active,
         }
     }
+}
+
+// One filter for both doors: the GraphQL input `ClaimFilterInput` and the REST query
+// parameters of `GET /api/v1/claims` (where lists are comma-separated).
+/// Which claims to list; all given conditions must hold.
+#[derive(Clone, Debug, Default, InputObject, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClaimFilterInput {
+    /// In any of these statuses.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<String>, example = "unreviewed,in_review")]
+    pub status: Option<Vec<ClaimStatus>>,
+    /// Of any of these kinds.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<String>, example = "quote,quantity")]
+    pub kind: Option<Vec<ClaimKind>>,
+    /// Whose current verdict is any of these.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<String>, example = "false,mostly_false")]
+    pub current_verdict: Option<Vec<Verdict>>,
+    /// Attributed to this source.
+    pub speaker_id: Option<Uuid>,
+    /// Appearing in this article.
+    pub article_id: Option<Uuid>,
+    /// Quantity claims about this subject (exact match).
+    pub subject: Option<String>,
+    /// Quantity claims counting this measure (exact match).
+    pub measure: Option<String>,
+    /// Text contains this (case-insensitive).
+    pub text_contains: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before this time (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+impl From<ClaimFilterInput> for ClaimFilter {
+    fn from(f: ClaimFilterInput) -> Self {
+        ClaimFilter {
+            status: f.status,
+            kind: f.kind,
+            current_verdict: f.current_verdict,
+            speaker_id: f.speaker_id,
+            article_id: f.article_id,
+            subject: f.subject,
+            measure: f.measure,
+            text_contains: f.text_contains,
+            created_after: f.created_after,
+            created_before: f.created_before,
+            without_appearances: false,
+        }
+    }
+}
+
+/// A comma-separated list of values (`unreviewed,in_review`) from a query parameter;
+/// an empty parameter is no condition.
+fn comma_separated<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let Some(raw) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    raw.split(',')
+        .map(|item| item.trim().parse::<T>().map_err(serde::de::Error::custom))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }

@@ -27,7 +27,6 @@ use self::statement::{
     AppearanceAttr, AppearanceField, ArticleAttr, ArticleField, ClaimAttr, ClaimField, Fields,
     List, ListPart, QuantityAttr, SourceAttr, VerificationAttr,
 };
-use super::claim::ClaimFilterInput;
 use super::connection::{ListOrderInput, page_request};
 use crate::config::GraphqlSettings;
 use crate::domain::Actor;
@@ -35,6 +34,7 @@ use crate::error::AppError;
 use crate::service::claims::{self, ClaimFilter};
 use crate::service::pagination::{ListOrder, PageLimits};
 use crate::state::AppState;
+use crate::views::inputs::ClaimFilterInput;
 
 /// A query text's key: its SHA-256, so a cache entry costs the same whatever the text's
 /// length (padding a query with comments pins no memory).
