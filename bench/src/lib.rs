@@ -91,6 +91,8 @@ pub struct Figures {
     pub p99: Duration,
     /// The server's largest resident set seen during the run (None for baselines).
     pub peak_rss_kib: Option<u64>,
+    /// CPU time this machine's PostgreSQL spent per answered request (PostgreSQL runs).
+    pub db_cpu_ms: Option<f64>,
 }
 
 impl Figures {
@@ -110,6 +112,7 @@ impl Figures {
             p95: at(0.95),
             p99: at(0.99),
             peak_rss_kib: None,
+            db_cpu_ms: None,
         }
     }
 }
@@ -648,7 +651,7 @@ fn ms(d: Duration) -> String {
 
 fn row(name: &str, concurrency: usize, f: &Figures, ratio: Option<f64>) -> String {
     format!(
-        "| {name} | {concurrency} | {:.0} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {concurrency} | {:.0} | {} | {} | {} | {} | {} | {} | {} |",
         f.per_second,
         ms(f.p50),
         ms(f.p95),
@@ -657,10 +660,67 @@ fn row(name: &str, concurrency: usize, f: &Figures, ratio: Option<f64>) -> Strin
         f.peak_rss_kib
             .map(|k| format!("{:.0}", k as f64 / 1024.0))
             .unwrap_or_else(|| "-".into()),
+        f.db_cpu_ms
+            .map(|ms| format!("{ms:.2}"))
+            .unwrap_or_else(|| "-".into()),
         ratio
             .map(|r| format!("{:.0} %", r * 100.0))
             .unwrap_or_else(|| "-".into()),
     )
+}
+
+/// CPU time spent by this machine's PostgreSQL over a run: every `postgres` process's
+/// own and reaped children's time (a backend that exits is counted by the postmaster
+/// that reaps it), read from /proc before and after. Meaningful when PostgreSQL runs on
+/// this machine, as in BENCHMARKS.md.
+struct DbCpu(Option<f64>);
+
+impl DbCpu {
+    fn start(backend: DbBackend) -> Self {
+        Self(
+            (backend == DbBackend::Postgres)
+                .then(postgres_cpu_ms)
+                .flatten(),
+        )
+    }
+
+    fn per_request(self, mut figures: Figures) -> Figures {
+        if let (Some(before), Some(after)) = (self.0, postgres_cpu_ms())
+            && figures.requests > 0
+        {
+            figures.db_cpu_ms = Some((after - before) / figures.requests as f64);
+        }
+        figures
+    }
+}
+
+/// Milliseconds of CPU used so far by processes named `postgres`; `None` without any.
+fn postgres_cpu_ms() -> Option<f64> {
+    // Clock ticks per second: 100 on Linux unless the kernel says otherwise.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let mut ticks = 0u64;
+    let mut found = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ... utime stime cutime cstime: fields 14-17.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if !head.ends_with("(postgres") {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // `rest` starts at field 3 (state).
+        let times: u64 = fields
+            .get(11..15)
+            .map(|f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum())
+            .unwrap_or(0);
+        ticks += times;
+        found = true;
+    }
+    found.then(|| ticks as f64 * 1000.0 / TICKS_PER_SECOND)
 }
 
 /// The table marking a database as a benchmark dataset (created when seeding); it also
@@ -821,8 +881,8 @@ async fn measure(
     let mut table = vec![
         format!("{backend:?}, {} s per run", options.duration.as_secs()),
         String::new(),
-        "| run | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB | of baseline |".into(),
-        "|---|---|---|---|---|---|---|---|---|".into(),
+        "| run | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB | PostgreSQL CPU ms/req | of baseline |".into(),
+        "|---|---|---|---|---|---|---|---|---|---|".into(),
     ];
     let mut failures = Vec::new();
     let mut check = |name: &str, concurrency: usize, figures: &Figures, ours: bool| {
@@ -862,15 +922,21 @@ async fn measure(
             (Some(FILTER_STATUS), "dashboard by status"),
         ] {
             let sql = dashboard_sql(backend, status);
-            let raw = baseline(settings, backend, &sql, concurrency, options.duration).await?;
-            let ours = drive(
-                server,
-                viewer,
-                Load::Dashboard { status },
-                concurrency,
-                options.duration,
-            )
-            .await;
+            let cpu = DbCpu::start(backend);
+            let raw = cpu.per_request(
+                baseline(settings, backend, &sql, concurrency, options.duration).await?,
+            );
+            let cpu = DbCpu::start(backend);
+            let ours = cpu.per_request(
+                drive(
+                    server,
+                    viewer,
+                    Load::Dashboard { status },
+                    concurrency,
+                    options.duration,
+                )
+                .await,
+            );
             let baseline_name = format!("SQL baseline: {name}");
             let our_name = format!("GraphQL {name}");
             check(&baseline_name, concurrency, &raw, false);
@@ -886,27 +952,34 @@ async fn measure(
         let Some(checker) = checker else {
             continue;
         };
-        let raw = baseline(settings, backend, insert_sql, concurrency, options.duration).await?;
+        let cpu = DbCpu::start(backend);
+        let raw = cpu.per_request(
+            baseline(settings, backend, insert_sql, concurrency, options.duration).await?,
+        );
         let raw_write = if sql_write {
-            Some(pgbench(
+            let cpu = DbCpu::start(backend);
+            Some(cpu.per_request(pgbench(
                 settings,
                 &write_script(targets.len()),
                 concurrency,
                 options.duration,
-            )?)
+            )?))
         } else {
             None
         };
-        let ours = drive(
-            server,
-            checker,
-            Load::Verify {
-                claims: targets.clone(),
-            },
-            concurrency,
-            options.duration,
-        )
-        .await;
+        let cpu = DbCpu::start(backend);
+        let ours = cpu.per_request(
+            drive(
+                server,
+                checker,
+                Load::Verify {
+                    claims: targets.clone(),
+                },
+                concurrency,
+                options.duration,
+            )
+            .await,
+        );
         check("SQL baseline: single-row INSERT", concurrency, &raw, false);
         check("GraphQL recordVerification", concurrency, &ours, true);
         table.push(row(
