@@ -106,7 +106,13 @@ pub fn path_config() -> web::PathConfig {
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
-        Problem::invalid(&[FieldError::new("query", error.to_string())]).into()
+        // The parameter's own complaint ("unknown ClaimStatus 'bogus'"), without
+        // actix's wording around it.
+        let message = match &error {
+            actix_web::error::QueryPayloadError::Deserialize(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        Problem::invalid(&[FieldError::new("query", message)]).into()
     })
 }
 

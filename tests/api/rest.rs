@@ -252,6 +252,13 @@ both_backends! {
         let data = app.gql_ok("query($id: UUID!) { claim(id: $id) { claimReview } }", json!({ "id": id })).await;
         assert_eq!(data["claim"]["claimReview"], review);
 
+        // The claim filter's lists are comma-separated; a value that is not one is named.
+        let (_, _, both) = app.rest(Method::GET, "/api/v1/claims?kind=quote,quantity,event,other&status=unreviewed", Some(Role::Viewer), None, &[]).await;
+        assert!(!both["items"].as_array().unwrap().is_empty(), "{both}");
+        let (status, _, refused) = app.rest(Method::GET, "/api/v1/claims?status=unreviewed,bogus", Some(Role::Viewer), None, &[]).await;
+        assert_eq!((status, problem_type(&refused)), (400, "/problems/bad-user-input"));
+        assert_eq!(refused["errors"][0]["message"], "unknown ClaimStatus 'bogus'", "{refused}");
+
         // A quote by a person: its author is that person. No verification yet: 404.
         let (_, _, quotes) = app.rest(Method::GET, "/api/v1/claims?kind=quote", Some(Role::Viewer), None, &[]).await;
         let quote = quotes["items"][0]["id"].as_str().unwrap();
