@@ -231,12 +231,22 @@ fn serve(
             .app_data(rest::path_config())
             .app_data(rest::query_config())
             .wrap_fn(|request, service| {
-                let request_id = request.extensions().get::<RequestId>().copied();
+                // The caller's id when they sent a usable one, else ours.
+                let request_id = request
+                    .extensions()
+                    .get::<crate::telemetry::CallerRequestId>()
+                    .map(|caller| caller.0.clone())
+                    .or_else(|| {
+                        request
+                            .extensions()
+                            .get::<RequestId>()
+                            .map(|id| id.to_string())
+                    });
                 let response = service.call(request);
                 async move {
                     let mut response = response.await?;
                     if let Some(id) = request_id
-                        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                        && let Ok(value) = HeaderValue::from_str(&id)
                     {
                         response
                             .headers_mut()
@@ -246,7 +256,7 @@ fn serve(
                 }
             })
             .wrap(cors(&settings.cors))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpans>::new())
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             // The GraphQL door authenticates in its handlers, after the cheap checks of

@@ -76,6 +76,19 @@ both_backends! {
         assert_eq!(ready["database"], "ok");
     }
 
+    async fn a_callers_request_id_is_kept_and_a_garbled_one_replaced(app: TestApp) {
+        let id_of = |headers: &reqwest::header::HeaderMap| headers["x-request-id"].to_str().unwrap().to_owned();
+        let sent = app.client.get(format!("{}/healthz", app.address)).header("x-request-id", "desk-7f3a:42").send().await.unwrap();
+        assert_eq!(id_of(sent.headers()), "desk-7f3a:42", "the caller's id comes back");
+        for garbled in ["two words", &"x".repeat(200)] {
+            let replaced = app.client.get(format!("{}/healthz", app.address)).header("x-request-id", garbled).send().await.unwrap();
+            let ours = id_of(replaced.headers());
+            assert!(uuid::Uuid::parse_str(&ours).is_ok(), "replaced by our own: {ours}");
+        }
+        let none = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+        assert!(uuid::Uuid::parse_str(&id_of(none.headers())).is_ok());
+    }
+
     async fn malformed_requests_get_bad_user_input_never_a_crash(app: TestApp) {
         for query in [
             "{ claims { edges { node { nosuchfield } } } }",
@@ -147,4 +160,79 @@ both_backends! {
         }
         assert!(missing.is_empty(), "undescribed: {missing:?}");
     }
+}
+
+/// The server's JSON log names the caller's request id and W3C trace id on the request's
+/// lines; pretty logs to a pipe carry no colour codes.
+#[actix_web::test]
+async fn request_logs_carry_the_callers_request_and_trace_ids() {
+    use std::io::{BufRead, BufReader};
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    for format in ["json", "pretty"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let mut command = app.command();
+        command
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("CLAIMTRACK_LOG__FORMAT", format)
+            .env("CLAIMTRACK_LOG__LEVEL", "info")
+            .env("CLAIMTRACK_AUTH__BOOTSTRAP_ADMIN_KEY", "false")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let guard = crate::helpers::ProcessGuard::new(child);
+        let address = format!("http://127.0.0.1:{port}");
+        let mut answered = false;
+        for _ in 0..200 {
+            if let Ok(response) = app
+                .client
+                .get(format!("{address}/healthz"))
+                .header("x-request-id", "desk-req-1")
+                .header(
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                )
+                .send()
+                .await
+                && response.status().is_success()
+            {
+                answered = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(answered, "serve did not answer");
+        drop(guard);
+        let lines: Vec<String> = BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .collect();
+        let request_line = lines
+            .iter()
+            .find(|l| l.contains("/healthz"))
+            .unwrap_or_else(|| panic!("no request line: {lines:#?}"));
+        assert!(request_line.contains("desk-req-1"), "{request_line}");
+        assert!(
+            request_line.contains("4bf92f3577b34da6a3ce929d0e0e4736"),
+            "{request_line}"
+        );
+        if format == "json" {
+            let parsed: Value = serde_json::from_str(request_line).unwrap();
+            assert_eq!(
+                parsed["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736",
+                "{parsed}"
+            );
+        } else {
+            assert!(
+                lines.iter().all(|l| !l.contains('\u{1b}')),
+                "no colour codes in a pipe: {lines:#?}"
+            );
+        }
+    }
+    app.finish().await;
 }
