@@ -17,6 +17,7 @@ mod m20261126_000011_create_webhooks;
 mod m20261126_000012_create_claim_candidates;
 mod m20261126_000013_create_quantity_conflicts;
 mod m20261126_000014_outbox_notify_from_the_application;
+mod m20261201_000015_create_assignments;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_create_claim_candidates::Migration),
             Box::new(m20261126_000013_create_quantity_conflicts::Migration),
             Box::new(m20261126_000014_outbox_notify_from_the_application::Migration),
+            Box::new(m20261201_000015_create_assignments::Migration),
         ]
     }
 }

@@ -86,6 +86,14 @@ impl Actor {
         }
     }
 
+    /// The identity provider's subject of a token holder (`None` for anyone else).
+    pub fn token_subject(&self) -> Option<&str> {
+        match self.principal_id {
+            None if self.authenticated => self.name.strip_prefix("jwt:"),
+            _ => None,
+        }
+    }
+
     /// A caller without credentials: a viewer when anonymous reads are on, else nothing.
     pub fn anonymous(reads_allowed: bool) -> Self {
         Self {

@@ -12,7 +12,7 @@ pub mod verdict;
 pub use actor::{Actor, Role};
 pub use article_url::ArticleUrl;
 pub use claim_status::ClaimStatus;
-pub use enums::{CandidateStatus, ClaimKind, SourceKind, Stance};
+pub use enums::{CandidateStatus, ClaimKind, Priority, SourceKind, Stance};
 pub use quantity::Quantity;
 pub use text::{
     BoundedText, FieldError, NUL_MESSAGE, Validator, char_slice, locate, nul_path, same_words,

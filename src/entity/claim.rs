@@ -45,11 +45,19 @@ pub enum Relation {
         to = "super::source::Column::Id"
     )]
     Speaker,
+    #[sea_orm(has_one = "super::assignment::Entity")]
+    Assignment,
 }
 
 impl Related<super::source::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Speaker.def()
+    }
+}
+
+impl Related<super::assignment::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Assignment.def()
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod appearance;
 pub mod article;
+pub mod assignment;
 pub mod audit_event;
 pub mod citation;
 pub mod claim;

@@ -12,6 +12,10 @@ pub struct Model {
     pub name: String,
     pub role: Role,
     pub created_at: DateTimeUtc,
+    /// The identity provider's subject, for the holder of its tokens (`None` for key
+    /// holders): registered when they first need to be known (see `service::principals`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub subject: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

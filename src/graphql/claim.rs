@@ -10,7 +10,7 @@ use super::connection::{
 use super::context::request_ctx;
 use super::error::GqlResult;
 use super::loaders::{
-    AppearancesKey, ArticleKey, ClaimKey, SourceKey, StandingKey, VerificationsKey,
+    AppearancesKey, ArticleKey, AssignmentKey, ClaimKey, SourceKey, StandingKey, VerificationsKey,
 };
 use crate::service::appearances;
 use crate::service::claims::{self, ClaimFilter, ClaimPatch, NewClaim};
@@ -172,6 +172,18 @@ impl views::Claim {
             return Ok(None);
         };
         request_ctx(ctx)?.loader.load_one(SourceKey(id)).await.gql()
+    }
+
+    /// Who checks the claim, by when, how urgently; null while nobody has it.
+    async fn assignment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<views::Assignment>> {
+        request_ctx(ctx)?
+            .loader
+            .load_one(AssignmentKey(self.id))
+            .await
+            .gql()
     }
 
     /// Where the claim appeared, oldest first.

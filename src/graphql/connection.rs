@@ -9,7 +9,9 @@ use futures_util::future::BoxFuture;
 
 use super::error::GqlResult;
 use crate::error::AppError;
-use crate::service::pagination::{Direction, ListOrder, Page, PageLimits, PageRequest, SortField};
+use crate::service::pagination::{
+    Direction, ListOrder, Page, PageCursor, PageLimits, PageRequest, SortField,
+};
 use crate::views;
 
 /// `totalCount`, computed only when a client selects it (a count is a second statement).
@@ -42,15 +44,15 @@ impl TotalCount {
 
 /// Builds a Relay connection from a service page.
 pub trait FromPage<T>: Sized {
-    fn from_page(page: Page<T>, total: TotalCount) -> Self;
+    fn from_page<K: PageCursor>(page: Page<T, K>, total: TotalCount) -> Self;
 }
 
 /// Builds a connection of the type the caller returns.
-pub fn connection<C: FromPage<T>, T>(page: Page<T>, total: TotalCount) -> C {
+pub fn connection<C: FromPage<T>, T, K: PageCursor>(page: Page<T, K>, total: TotalCount) -> C {
     C::from_page(page, total)
 }
 
-fn page_info<T>(page: &Page<T>) -> PageInfo {
+fn page_info<T, K: PageCursor>(page: &Page<T, K>) -> PageInfo {
     PageInfo {
         has_previous_page: page.has_previous_page,
         has_next_page: page.has_next_page,
@@ -95,7 +97,7 @@ macro_rules! connection_type {
         }
 
         impl FromPage<$node> for $connection {
-            fn from_page(page: Page<$node>, total: TotalCount) -> Self {
+            fn from_page<K: PageCursor>(page: Page<$node, K>, total: TotalCount) -> Self {
                 let page_info = page_info(&page);
                 let (edges, nodes) = page
                     .items

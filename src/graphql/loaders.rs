@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::Actor;
 use crate::error::AppError;
 use crate::service::pagination::Direction;
-use crate::service::{appearances, articles, claims, sources, verifications};
+use crate::service::{appearances, articles, assignments, claims, sources, verifications};
 use crate::views;
 
 /// Loads rows for one request; created per request so nothing is cached across requests.
@@ -215,3 +215,20 @@ impl Loader<RetractionKey> for DbLoader {
 /// The loader of one request, with a request-scoped cache.
 pub type RequestLoader =
     async_graphql::dataloader::DataLoader<DbLoader, async_graphql::dataloader::HashMapCache>;
+
+/// A claim's assignment, with its assignee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AssignmentKey(pub Uuid);
+
+impl Loader<AssignmentKey> for DbLoader {
+    type Value = views::Assignment;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[AssignmentKey]) -> LoadResult<AssignmentKey, Self::Value> {
+        let rows = assignments::of_claims(&self.db, &self.actor, &ids(keys, |k| k.0)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|assigned| (AssignmentKey(assigned.0.claim_id), assigned.into()))
+            .collect())
+    }
+}

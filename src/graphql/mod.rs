@@ -2,6 +2,7 @@
 //! GraphiQL for browsers.
 
 mod article;
+mod assignment;
 mod candidate;
 mod claim;
 mod connection;

@@ -3,6 +3,7 @@
 use async_graphql::{MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 
 use super::article::{ArticleMutation, ArticleQuery};
+use super::assignment::{AssignmentMutation, AssignmentQuery};
 use super::candidate::CandidateMutation;
 use super::claim::{ClaimMutation, ClaimQuery};
 use super::error::ErrorCodes;
@@ -20,6 +21,7 @@ pub struct QueryRoot(
     SourceQuery,
     ArticleQuery,
     ClaimQuery,
+    AssignmentQuery,
     VerificationQuery,
     KeyQuery,
     WebhookQuery,
@@ -33,6 +35,7 @@ pub struct MutationRoot(
     ArticleMutation,
     CandidateMutation,
     ClaimMutation,
+    AssignmentMutation,
     VerificationMutation,
     KeyMutation,
     WebhookMutation,

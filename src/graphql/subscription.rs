@@ -32,6 +32,10 @@ pub enum ClaimChange {
     StatusChanged,
     /// The claim was deleted (the event carries no claim).
     Deleted,
+    /// Someone got the claim, or its priority or due time changed.
+    Assigned,
+    /// Nobody has the claim any more.
+    Unassigned,
 }
 
 /// How a verification changed.
@@ -243,7 +247,8 @@ fn rendered<N, T: From<N>>(
 /// `connection_init` payload carries `{"Authorization": "Bearer <key or token>"}`).
 #[Subscription]
 impl SubscriptionRoot {
-    /// Claims created, edited, changing status (also through verifications) or deleted,
+    /// Claims created, edited, changing status (also through verifications), assigned or
+    /// deleted,
     /// from now on, in commit order, across every instance serving this database.
     async fn claim_changed(
         &self,

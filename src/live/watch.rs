@@ -90,6 +90,8 @@ pub enum ClaimChange {
     Updated,
     StatusChanged,
     Deleted,
+    Assigned,
+    Unassigned,
 }
 
 impl ClaimChange {
@@ -99,6 +101,8 @@ impl ClaimChange {
             "updated" => Self::Updated,
             "status_changed" => Self::StatusChanged,
             "deleted" => Self::Deleted,
+            "assigned" => Self::Assigned,
+            "unassigned" => Self::Unassigned,
             _ => return None,
         })
     }

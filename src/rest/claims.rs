@@ -53,6 +53,7 @@ pub fn scope() -> actix_web::Scope {
                 .route(web::delete().to(remove_appearance))
                 .default_service(web::to(super::method_not_allowed)),
         )
+        .service(super::assignments::resource())
         .service(
             web::resource("/{id}/claimreview")
                 .route(web::get().to(get_claim_review))
@@ -76,7 +77,7 @@ pub struct ClaimResource {
 }
 
 /// Adds the appearances of `claims` (one statement for all of them).
-async fn with_appearances(
+pub(super) async fn with_appearances(
     db: &impl ConnectionTrait,
     actor: &Actor,
     claims: Vec<claim::Model>,

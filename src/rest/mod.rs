@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod articles;
+pub mod assignments;
 pub mod candidates;
 pub mod claims;
 pub mod idempotency;
@@ -21,7 +22,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::service::pagination::{Direction, ListOrder, Page, PageRequest, SortField};
+use crate::service::pagination::{Direction, ListOrder, Page, PageCursor, PageRequest, SortField};
 use crate::state::AppState;
 use problem::Problem;
 
@@ -32,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(sources::scope())
         .service(articles::scope())
         .service(claims::scope())
+        .service(assignments::queue_resource())
+        .service(assignments::principals_scope())
         .service(candidates::scope())
         .service(quantities::quantities_scope())
         .service(quantities::conflicts_scope())
@@ -419,9 +422,9 @@ pub struct ListPage<T: ToSchema> {
 }
 
 /// Builds the page response: body, and a `Link: <…>; rel="next"` header.
-pub fn page_response<T: Serialize + ToSchema>(
+pub fn page_response<T: Serialize + ToSchema, C: PageCursor>(
     request: &HttpRequest,
-    page: Page<T>,
+    page: Page<T, C>,
 ) -> HttpResponse {
     let next_cursor = page
         .has_next_page

@@ -6,7 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
 use super::{
-    articles, candidates, claims, interchange, quantities, sources, verifications, webhooks,
+    articles, assignments, candidates, claims, interchange, quantities, sources, verifications,
+    webhooks,
 };
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
@@ -33,6 +34,8 @@ impl Modify for BearerScheme {
         articles::list_articles, articles::create_article, articles::get_article, articles::update_article, articles::delete_article,
         claims::list_claims, claims::create_claim, claims::get_claim, claims::update_claim, claims::delete_claim,
         claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,
+        assignments::get_assignment, assignments::assign_claim, assignments::unassign_claim,
+        assignments::my_queue, assignments::get_me, assignments::list_assignable,
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
         candidates::list_candidates, candidates::extract_claims, candidates::get_candidate,
@@ -49,6 +52,7 @@ impl Modify for BearerScheme {
         (name = "sources", description = "People, organisations, outlets and other sources"),
         (name = "articles", description = "Published pieces, unique by canonical URL"),
         (name = "claims", description = "Checkable assertions and where they appeared"),
+        (name = "assignment", description = "Who checks what, by when: assignments, queues and the principals work goes to"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
         (name = "candidates", description = "Claims proposed by extraction from article text, until accepted or dismissed"),
         (name = "quantities", description = "Every figure about one quantity across sources, and the conflicts between them"),

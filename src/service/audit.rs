@@ -91,6 +91,8 @@ fn past_tense<'a>(operation: &'a str, changes: &Value) -> &'a str {
         "extract" => "extracted",
         "accept" => "accepted",
         "dismiss" => "dismissed",
+        "assign" => "assigned",
+        "unassign" => "unassigned",
         other => other,
     }
 }

@@ -118,6 +118,8 @@ pub struct ClaimFilter {
     pub created_before: Option<DateTime<Utc>>,
     /// Only claims that appear in no article (exports list them apart).
     pub without_appearances: bool,
+    /// Conditions on who has the claim, how urgently, by when.
+    pub assignment: super::assignments::AssignmentFilter,
 }
 
 /// The kind-specific fields of a claim after validation.
@@ -596,6 +598,9 @@ pub(crate) fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
                     .to_owned(),
             ),
         );
+    }
+    if !filter.assignment.is_empty() {
+        select = select.filter(filter.assignment.condition());
     }
     if let Some(after) = filter.created_after {
         select = select.filter(claim::Column::CreatedAt.gte(after));

@@ -123,6 +123,7 @@ pub async fn create(
         name: Set(name.clone()),
         role: Set(role),
         created_at: Set(at),
+        subject: Set(None),
     }
     .insert(&txn)
     .await?;

@@ -3,6 +3,7 @@
 
 pub mod appearances;
 pub mod articles;
+pub mod assignments;
 pub mod audit;
 mod batch;
 pub mod candidates;
@@ -11,6 +12,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod outbox;
 pub mod pagination;
+pub mod principals;
 pub mod quantities;
 pub mod sources;
 pub mod verifications;

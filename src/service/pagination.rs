@@ -156,18 +156,30 @@ impl PageRequest {
     }
 }
 
+/// What a page's rows are found again by, written into the opaque cursors clients pass
+/// back: a time and an id for most lists (`Cursor`), the queue's own order for queues.
+pub trait PageCursor {
+    fn encode(&self) -> String;
+}
+
+impl PageCursor for Cursor {
+    fn encode(&self) -> String {
+        Cursor::encode(self)
+    }
+}
+
 /// One page of rows, each with its cursor.
 #[derive(Clone, Debug)]
-pub struct Page<T> {
-    pub items: Vec<(Cursor, T)>,
+pub struct Page<T, C = Cursor> {
+    pub items: Vec<(C, T)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
 }
 
-impl<T> Page<T> {
+impl<T, C> Page<T, C> {
     /// The same page with each row replaced, in order, by one of `items` (built from
     /// `rows()` in one go, e.g. with related records loaded for the whole page).
-    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U, C> {
         Page {
             items: self.items.into_iter().map(|(c, _)| c).zip(items).collect(),
             has_next_page: self.has_next_page,
@@ -183,7 +195,7 @@ impl<T> Page<T> {
         self.items.iter().map(|(_, row)| row.clone()).collect()
     }
 
-    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U, C> {
         Page {
             items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
             has_next_page: self.has_next_page,

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entity::{article, claim, source, webhook_endpoint};
+use crate::entity::{article, assignment, claim, source, webhook_endpoint};
 use crate::error::AppError;
 
 /// A table whose rows carry an id and a version that every update moves on.
@@ -43,6 +43,20 @@ versioned! {
     article => "article",
     source => "source",
     webhook_endpoint => "webhook_endpoint",
+}
+
+// An assignment is keyed by its claim.
+impl Versioned for assignment::Entity {
+    const NAME: &'static str = "assignment";
+    fn id_column() -> Self::Column {
+        assignment::Column::ClaimId
+    }
+    fn version_column() -> Self::Column {
+        assignment::Column::Version
+    }
+    fn version_of(model: &Self::Model) -> i32 {
+        model.version
+    }
 }
 
 /// Writes `updated` (every column) over record `id` if it is still at

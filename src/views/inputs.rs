@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::Decimal;
 use crate::domain::quantity::RawQuantity;
-use crate::domain::{ClaimKind, ClaimStatus, Role, SourceKind, Stance, Verdict};
+use crate::domain::{ClaimKind, ClaimStatus, Priority, Role, SourceKind, Stance, Verdict};
 use crate::service::appearances::NewAppearance;
 use crate::service::articles::{ArticlePatch, NewArticle};
+use crate::service::assignments::{AssignmentChange, AssignmentFilter};
 use crate::service::claims::{ClaimFilter, ClaimPatch, NewClaim};
 use crate::service::sources::{NewSource, SourcePatch};
 use crate::service::verifications::{NewCitation, NewVerification};
@@ -474,11 +475,30 @@ pub struct ClaimFilterInput {
     pub created_after: Option<DateTime<Utc>>,
     /// Created before this time (RFC 3339).
     pub created_before: Option<DateTime<Utc>>,
+    /// Assigned to this principal.
+    pub assignee_id: Option<Uuid>,
+    /// `false`: only claims nobody has; `true`: only claims someone has.
+    pub assigned: Option<bool>,
+    /// Assigned with any of these priorities.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<String>, example = "high,urgent")]
+    pub priority: Option<Vec<Priority>>,
+    /// Due before this time (RFC 3339).
+    pub due_before: Option<DateTime<Utc>>,
+    /// `true`: only claims past their due time that are not yet reviewed or archived.
+    pub overdue: Option<bool>,
 }
 
 impl From<ClaimFilterInput> for ClaimFilter {
     fn from(f: ClaimFilterInput) -> Self {
         ClaimFilter {
+            assignment: AssignmentFilter {
+                assignee_id: f.assignee_id,
+                assigned: f.assigned,
+                priority: f.priority,
+                due_before: f.due_before,
+                overdue: f.overdue.unwrap_or(false),
+            },
             status: f.status,
             kind: f.kind,
             current_verdict: f.current_verdict,
@@ -512,4 +532,31 @@ where
         .map(|item| item.trim().parse::<T>().map_err(serde::de::Error::custom))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// Who gets a claim, how urgently, by when. Omitted fields keep what the assignment has
+/// (a new one: normal priority, no due time); `dueAt: null` clears the due time.
+#[derive(InputObject, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AssignClaimInput {
+    /// A checker, editor or admin; omitted: whoever has the claim, or the caller when
+    /// nobody has it (a checker taking it).
+    pub assignee_id: Option<Uuid>,
+    /// How urgent (editors only).
+    pub priority: Option<Priority>,
+    /// When the check is due (editors only); null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub due_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+impl AssignClaimInput {
+    pub fn into_change(self, expected_version: Option<i32>) -> AssignmentChange {
+        AssignmentChange {
+            assignee_id: self.assignee_id,
+            priority: self.priority,
+            due_at: patch(self.due_at),
+            expected_version,
+        }
+    }
 }

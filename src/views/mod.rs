@@ -2,6 +2,7 @@
 //! Relation fields (speaker, appearances, …) are added per door (GraphQL `ComplexObject`s).
 
 mod article;
+mod assignment;
 mod audit;
 mod candidate;
 mod claim;
@@ -14,6 +15,7 @@ mod verification;
 mod webhook;
 
 pub use article::Article;
+pub use assignment::{Assignment, Principal};
 pub use audit::AuditEvent;
 pub use candidate::{AcceptedCandidate, CandidateFigure, ClaimCandidate, ProposedSpeaker};
 pub use claim::{Appearance, Claim, Quantity};

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod articles;
+mod assignments;
 mod audit;
 mod auth;
 mod claims;

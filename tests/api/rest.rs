@@ -324,6 +324,12 @@ both_backends! {
 
 /// The documented routes: (method, path). Every one must be in the OpenAPI document.
 const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/claims/{id}/assignment"),
+    ("put", "/api/v1/claims/{id}/assignment"),
+    ("delete", "/api/v1/claims/{id}/assignment"),
+    ("get", "/api/v1/queue"),
+    ("get", "/api/v1/principals"),
+    ("get", "/api/v1/principals/me"),
     ("get", "/api/v1/sources"),
     ("post", "/api/v1/sources"),
     ("get", "/api/v1/sources/{id}"),

@@ -37,6 +37,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "claim.updated",
     "claim.status_changed",
     "claim.deleted",
+    "claim.assigned",
+    "claim.unassigned",
     "verification.recorded",
     "verification.retracted",
     "appearance.created",
