@@ -10,6 +10,8 @@ pub mod citation;
 pub mod claim;
 pub mod claim_candidate;
 pub mod idempotency_key;
+pub mod note;
+pub mod note_revision;
 pub mod outbox_cursor;
 pub mod outbox_event;
 pub mod principal;

@@ -4,8 +4,8 @@ use async_graphql::{ComplexObject, Context, Object};
 use uuid::Uuid;
 
 use super::connection::{
-    AppearanceConnection, AuditEventConnection, ClaimConnection, ListOrderInput, TotalCount,
-    VerificationConnection, connection, page_request,
+    AppearanceConnection, AuditEventConnection, ClaimConnection, ListOrderInput, NoteConnection,
+    TotalCount, VerificationConnection, connection, page_request,
 };
 use super::context::request_ctx;
 use super::error::GqlResult;
@@ -14,6 +14,7 @@ use super::loaders::{
 };
 use crate::service::appearances;
 use crate::service::claims::{self, ClaimFilter, ClaimPatch, NewClaim};
+use crate::service::notes::NoteFilter;
 use crate::service::pagination::{Direction, ListOrder, SortField, into_page};
 use crate::service::{audit, verifications};
 use crate::views;
@@ -184,6 +185,23 @@ impl views::Claim {
             .load_one(AssignmentKey(self.id))
             .await
             .gql()
+    }
+
+    /// The team's notes on this claim and its verifications, oldest first (callers with
+    /// credentials only: notes are internal).
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Leave out retracted notes (default: keep them, marked).")]
+        without_retracted: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<NoteConnection> {
+        let filter = NoteFilter {
+            verification_id: None,
+            without_retracted: without_retracted.unwrap_or(false),
+        };
+        super::note::list_notes(ctx, self.id, filter, first, after).await
     }
 
     /// Where the claim appeared, oldest first.

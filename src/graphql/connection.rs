@@ -124,6 +124,7 @@ macro_rules! connection_type {
 connection_type!(SourceConnection, SourceEdge, views::Source, "sources");
 connection_type!(ArticleConnection, ArticleEdge, views::Article, "articles");
 connection_type!(ClaimConnection, ClaimEdge, views::Claim, "claims");
+connection_type!(NoteConnection, NoteEdge, views::Note, "notes");
 connection_type!(
     AppearanceConnection,
     AppearanceEdge,

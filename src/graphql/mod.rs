@@ -11,6 +11,7 @@ mod error;
 mod keys;
 pub mod limits;
 mod loaders;
+mod note;
 pub mod planner;
 mod quantity;
 pub mod schema;

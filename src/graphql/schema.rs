@@ -8,6 +8,7 @@ use super::candidate::CandidateMutation;
 use super::claim::{ClaimMutation, ClaimQuery};
 use super::error::ErrorCodes;
 use super::keys::{KeyMutation, KeyQuery};
+use super::note::{NoteMutation, NoteQuery};
 use super::quantity::QuantityQuery;
 use super::source::{SourceMutation, SourceQuery};
 use super::subscription::SubscriptionRoot;
@@ -22,6 +23,7 @@ pub struct QueryRoot(
     ArticleQuery,
     ClaimQuery,
     AssignmentQuery,
+    NoteQuery,
     VerificationQuery,
     KeyQuery,
     WebhookQuery,
@@ -36,6 +38,7 @@ pub struct MutationRoot(
     CandidateMutation,
     ClaimMutation,
     AssignmentMutation,
+    NoteMutation,
     VerificationMutation,
     KeyMutation,
     WebhookMutation,

@@ -71,6 +71,21 @@ impl VerificationMutation {
 
 #[ComplexObject]
 impl views::Verification {
+    /// The team's notes on this verification, oldest first (callers with credentials
+    /// only: notes are internal).
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::connection::NoteConnection> {
+        let filter = crate::service::notes::NoteFilter {
+            verification_id: Some(self.id),
+            without_retracted: false,
+        };
+        super::note::list_notes(ctx, self.claim_id, filter, first, after).await
+    }
+
     /// The claim judged.
     async fn claim(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<views::Claim>> {
         request_ctx(ctx)?

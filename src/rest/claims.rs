@@ -54,6 +54,7 @@ pub fn scope() -> actix_web::Scope {
                 .default_service(web::to(super::method_not_allowed)),
         )
         .service(super::assignments::resource())
+        .service(super::notes::claim_notes_resource())
         .service(
             web::resource("/{id}/claimreview")
                 .route(web::get().to(get_claim_review))

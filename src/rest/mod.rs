@@ -8,6 +8,7 @@ pub mod candidates;
 pub mod claims;
 pub mod idempotency;
 pub mod interchange;
+pub mod notes;
 pub mod openapi;
 pub mod problem;
 pub mod quantities;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(claims::scope())
         .service(assignments::queue_resource())
         .service(assignments::principals_scope())
+        .service(notes::scope())
         .service(candidates::scope())
         .service(quantities::quantities_scope())
         .service(quantities::conflicts_scope())

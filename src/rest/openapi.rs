@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
 use super::{
-    articles, assignments, candidates, claims, interchange, quantities, sources, verifications,
-    webhooks,
+    articles, assignments, candidates, claims, interchange, notes, quantities, sources,
+    verifications, webhooks,
 };
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
@@ -36,6 +36,7 @@ impl Modify for BearerScheme {
         claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,
         assignments::get_assignment, assignments::assign_claim, assignments::unassign_claim,
         assignments::my_queue, assignments::get_me, assignments::list_assignable,
+        notes::list_notes, notes::add_note, notes::get_note, notes::edit_note, notes::retract_note,
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
         candidates::list_candidates, candidates::extract_claims, candidates::get_candidate,
@@ -53,6 +54,7 @@ impl Modify for BearerScheme {
         (name = "articles", description = "Published pieces, unique by canonical URL"),
         (name = "claims", description = "Checkable assertions and where they appeared"),
         (name = "assignment", description = "Who checks what, by when: assignments, queues and the principals work goes to"),
+        (name = "notes", description = "The team's internal discussion of claims and verifications (never in ClaimReview or the export)"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
         (name = "candidates", description = "Claims proposed by extraction from article text, until accepted or dismissed"),
         (name = "quantities", description = "Every figure about one quantity across sources, and the conflicts between them"),

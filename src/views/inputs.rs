@@ -560,3 +560,29 @@ impl AssignClaimInput {
         }
     }
 }
+
+/// A note to add to a claim.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddNoteInput {
+    /// The text (at most 20,000 characters).
+    pub body: String,
+    /// The verification of this claim the note is about, if any.
+    pub verification_id: Option<Uuid>,
+}
+
+/// A note's new text.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditNoteInput {
+    /// The new text.
+    pub body: String,
+}
+
+/// Why a note is withdrawn.
+#[derive(InputObject, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetractNoteInput {
+    /// The reason, kept with the note.
+    pub reason: String,
+}

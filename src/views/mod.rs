@@ -9,6 +9,7 @@ mod claim;
 mod decimal;
 pub mod inputs;
 mod key;
+mod note;
 mod quantity;
 mod source;
 mod verification;
@@ -21,6 +22,7 @@ pub use candidate::{AcceptedCandidate, CandidateFigure, ClaimCandidate, Proposed
 pub use claim::{Appearance, Claim, Quantity};
 pub use decimal::Decimal;
 pub use key::{ApiKey, CreatedApiKey};
+pub use note::{Note, NoteRetraction, NoteRevision};
 pub use quantity::{FigureSourceRole, QuantityConflict, QuantityFigure, QuantitySeries};
 pub use source::{Source, SpeakerRecord, VerdictCount};
 pub use verification::{Citation, Retraction, Reviewer, Verification};

@@ -17,6 +17,7 @@ mod http;
 mod interchange;
 mod limits;
 mod live;
+mod notes;
 mod paging;
 mod quantities;
 mod records;
