@@ -19,6 +19,7 @@ mod m20261126_000013_create_quantity_conflicts;
 mod m20261126_000014_outbox_notify_from_the_application;
 mod m20261201_000015_create_assignments;
 mod m20261201_000016_create_notes;
+mod m20261201_000017_create_tags;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_outbox_notify_from_the_application::Migration),
             Box::new(m20261201_000015_create_assignments::Migration),
             Box::new(m20261201_000016_create_notes::Migration),
+            Box::new(m20261201_000017_create_tags::Migration),
         ]
     }
 }

@@ -28,6 +28,8 @@ pub struct ArticleFilterInput {
     pub published_after: Option<DateTime<Utc>>,
     /// Published before this time.
     pub published_before: Option<DateTime<Utc>>,
+    /// Carrying any of these tags (unknown ones match nothing).
+    pub tags: Option<Vec<String>>,
 }
 
 impl From<ArticleFilterInput> for ArticleFilter {
@@ -37,6 +39,7 @@ impl From<ArticleFilterInput> for ArticleFilter {
             language: f.language,
             published_after: f.published_after,
             published_before: f.published_before,
+            tags: f.tags,
         }
     }
 }
@@ -145,6 +148,11 @@ impl ArticleMutation {
 
 #[ComplexObject]
 impl views::Article {
+    /// Its tags, by name.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<views::Tag>> {
+        super::tag::tags_of(ctx, crate::service::tags::Link::Article, self.id).await
+    }
+
     /// The outlet that published it.
     async fn outlet(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<views::Source>> {
         let Some(id) = self.outlet_id else {

@@ -175,6 +175,11 @@ impl views::Claim {
         request_ctx(ctx)?.loader.load_one(SourceKey(id)).await.gql()
     }
 
+    /// Its tags, by name.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<views::Tag>> {
+        super::tag::tags_of(ctx, crate::service::tags::Link::Claim, self.id).await
+    }
+
     /// Who checks the claim, by when, how urgently; null while nobody has it.
     async fn assignment(
         &self,

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::Actor;
 use crate::error::AppError;
 use crate::service::pagination::Direction;
-use crate::service::{appearances, articles, assignments, claims, sources, verifications};
+use crate::service::{appearances, articles, assignments, claims, sources, tags, verifications};
 use crate::views;
 
 /// Loads rows for one request; created per request so nothing is cached across requests.
@@ -230,5 +230,28 @@ impl Loader<AssignmentKey> for DbLoader {
             .into_iter()
             .map(|assigned| (AssignmentKey(assigned.0.claim_id), assigned.into()))
             .collect())
+    }
+}
+
+/// The tags of a claim (or of an article), by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TagsKey(pub tags::Link, pub Uuid);
+
+impl Loader<TagsKey> for DbLoader {
+    type Value = Vec<views::Tag>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[TagsKey]) -> LoadResult<TagsKey, Self::Value> {
+        let mut out = HashMap::new();
+        for link in [tags::Link::Claim, tags::Link::Article] {
+            let owners: Vec<Uuid> = keys.iter().filter(|k| k.0 == link).map(|k| k.1).collect();
+            for (owner, found) in tags::of(&self.db, &self.actor, link, &owners).await? {
+                out.insert(
+                    TagsKey(link, owner),
+                    found.into_iter().map(Into::into).collect(),
+                );
+            }
+        }
+        Ok(out)
     }
 }

@@ -18,6 +18,7 @@ pub mod schema;
 pub mod socket;
 mod source;
 mod subscription;
+mod tag;
 pub(crate) mod transport;
 mod verification;
 mod webhooks;

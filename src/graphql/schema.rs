@@ -12,6 +12,7 @@ use super::note::{NoteMutation, NoteQuery};
 use super::quantity::QuantityQuery;
 use super::source::{SourceMutation, SourceQuery};
 use super::subscription::SubscriptionRoot;
+use super::tag::{TagMutation, TagQuery};
 use super::verification::{VerificationMutation, VerificationQuery};
 use super::webhooks::{WebhookMutation, WebhookQuery};
 use crate::config::GraphqlSettings;
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     ClaimQuery,
     AssignmentQuery,
     NoteQuery,
+    TagQuery,
     VerificationQuery,
     KeyQuery,
     WebhookQuery,
@@ -39,6 +41,7 @@ pub struct MutationRoot(
     ClaimMutation,
     AssignmentMutation,
     NoteMutation,
+    TagMutation,
     VerificationMutation,
     KeyMutation,
     WebhookMutation,

@@ -17,7 +17,10 @@ use crate::views::Article;
 use crate::views::inputs::{CreateArticleInput, UpdateArticleInput};
 
 pub fn scope() -> actix_web::Scope {
+    let [tags, tag] = super::tags::article_resources();
     web::scope("/articles")
+        .service(tags)
+        .service(tag)
         .service(
             web::resource("")
                 .route(web::get().to(list_articles))
@@ -48,6 +51,10 @@ pub struct ArticleListParams {
     pub published_after: Option<DateTime<Utc>>,
     /// Published before this time (RFC 3339).
     pub published_before: Option<DateTime<Utc>>,
+    /// Carrying any of these tags (comma-separated names; unknown ones match nothing).
+    #[serde(default, deserialize_with = "crate::views::inputs::comma_separated")]
+    #[param(value_type = Option<String>, example = "elections-2027,health")]
+    pub tags: Option<Vec<String>>,
 }
 
 /// List articles.
@@ -86,6 +93,7 @@ pub async fn list_articles(
         language: filter.language.clone(),
         published_after: filter.published_after,
         published_before: filter.published_before,
+        tags: filter.tags.clone(),
     };
     let rows = articles::list(&db.get(), &actor, &filter, &page).await?;
     Ok(page_response(&request, rows.map(Article::from)))

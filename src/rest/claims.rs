@@ -28,7 +28,10 @@ use crate::views::{Appearance, Claim};
 const INLINE_APPEARANCES: u64 = 100;
 
 pub fn scope() -> actix_web::Scope {
+    let [tags, tag] = super::tags::claim_resources();
     web::scope("/claims")
+        .service(tags)
+        .service(tag)
         .service(
             web::resource("")
                 .route(web::get().to(list_claims))

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod problem;
 pub mod quantities;
 pub mod sources;
+pub mod tags;
 pub mod text;
 pub mod verifications;
 pub mod webhooks;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(assignments::queue_resource())
         .service(assignments::principals_scope())
         .service(notes::scope())
+        .service(tags::scope())
         .service(candidates::scope())
         .service(quantities::quantities_scope())
         .service(quantities::conflicts_scope())

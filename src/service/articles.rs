@@ -15,7 +15,7 @@ use crate::domain::{Actor, ArticleUrl, BoundedText, FieldError, Role, Validator}
 use crate::entity::{appearance, article};
 use crate::error::AppError;
 
-const ENTITY: &str = "article";
+pub(crate) const ENTITY: &str = "article";
 const MAX_BODY_CHARS: usize = 1_000_000;
 
 /// An article to create.
@@ -47,6 +47,8 @@ pub struct ArticleFilter {
     pub language: Option<String>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
+    /// Carrying any of these tags (names; unknown ones match nothing).
+    pub tags: Option<Vec<String>>,
 }
 
 fn parse_title(raw: &str) -> Result<String, FieldError> {
@@ -370,6 +372,13 @@ fn filtered(filter: &ArticleFilter) -> sea_orm::Select<article::Entity> {
     }
     if let Some(before) = filter.published_before {
         select = select.filter(article::Column::PublishedAt.lt(before));
+    }
+    if let Some(tags) = filter.tags.as_ref().filter(|t| !t.is_empty()) {
+        select = select.filter(super::tags::carrying_any(
+            article::Column::Id,
+            super::tags::Link::Article,
+            tags,
+        ));
     }
     select
 }

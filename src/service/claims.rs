@@ -120,6 +120,8 @@ pub struct ClaimFilter {
     pub without_appearances: bool,
     /// Conditions on who has the claim, how urgently, by when.
     pub assignment: super::assignments::AssignmentFilter,
+    /// Carrying any of these tags (names; unknown ones match nothing).
+    pub tags: Option<Vec<String>>,
 }
 
 /// The kind-specific fields of a claim after validation.
@@ -598,6 +600,13 @@ pub(crate) fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
                     .to_owned(),
             ),
         );
+    }
+    if let Some(tags) = filter.tags.as_ref().filter(|t| !t.is_empty()) {
+        select = select.filter(super::tags::carrying_any(
+            claim::Column::Id,
+            super::tags::Link::Claim,
+            tags,
+        ));
     }
     if !filter.assignment.is_empty() {
         select = select.filter(filter.assignment.condition());

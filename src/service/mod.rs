@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod principals;
 pub mod quantities;
 pub mod sources;
+pub mod tags;
 pub mod verifications;
 pub(crate) mod versioned;
 pub mod webhooks;

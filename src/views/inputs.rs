@@ -487,11 +487,16 @@ pub struct ClaimFilterInput {
     pub due_before: Option<DateTime<Utc>>,
     /// `true`: only claims past their due time that are not yet reviewed or archived.
     pub overdue: Option<bool>,
+    /// Carrying any of these tags (unknown ones match nothing).
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<String>, example = "elections-2027,health")]
+    pub tags: Option<Vec<String>>,
 }
 
 impl From<ClaimFilterInput> for ClaimFilter {
     fn from(f: ClaimFilterInput) -> Self {
         ClaimFilter {
+            tags: f.tags,
             assignment: AssignmentFilter {
                 assignee_id: f.assignee_id,
                 assigned: f.assigned,
@@ -516,7 +521,7 @@ impl From<ClaimFilterInput> for ClaimFilter {
 
 /// A comma-separated list of values (`unreviewed,in_review`) from a query parameter;
 /// an empty parameter is no condition.
-fn comma_separated<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+pub(crate) fn comma_separated<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: std::str::FromStr,
@@ -585,4 +590,20 @@ pub struct EditNoteInput {
 pub struct RetractNoteInput {
     /// The reason, kept with the note.
     pub reason: String,
+}
+
+/// Tags to add to (or take off) a claim or an article, by name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagsInput {
+    /// Names ("Elections 2027" is stored as "elections-2027"); at most 50.
+    pub tags: Vec<String>,
+}
+
+/// A tag's new name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameTagInput {
+    /// The new name.
+    pub name: String,
 }

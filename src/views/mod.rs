@@ -12,6 +12,7 @@ mod key;
 mod note;
 mod quantity;
 mod source;
+mod tag;
 mod verification;
 mod webhook;
 
@@ -25,6 +26,7 @@ pub use key::{ApiKey, CreatedApiKey};
 pub use note::{Note, NoteRetraction, NoteRevision};
 pub use quantity::{FigureSourceRole, QuantityConflict, QuantityFigure, QuantitySeries};
 pub use source::{Source, SpeakerRecord, VerdictCount};
+pub use tag::{Tag, TagCount};
 pub use verification::{Citation, Retraction, Reviewer, Verification};
 pub use webhook::{
     CreatedWebhookEndpoint, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint,

@@ -26,5 +26,6 @@ mod schema_sdl;
 mod sockets;
 mod sources;
 mod statements;
+mod tags;
 mod verifications;
 mod webhooks;
