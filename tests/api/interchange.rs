@@ -74,7 +74,19 @@ async fn round_trip(backend: Backend) {
             json!({ "c": war["items"][0]["id"], "a": second_article }),
         )
         .await;
+    // Tags travel by name, on claims and on articles.
+    source
+        .gql_ok(
+            "mutation($c: UUID!, $a: UUID!) { tagClaim(claimId: $c, tags: [\"Paris attacks\", \"security\"]) { id } tagArticle(articleId: $a, tags: [\"follow-up\"]) { id } }",
+            json!({ "c": war["items"][0]["id"], "a": second_article }),
+        )
+        .await;
     let exported = export(&source).await;
+    assert!(
+        exported.contains(r#""tags":["paris-attacks","security"]"#),
+        "{exported}"
+    );
+    assert!(exported.contains(r#""tags":["follow-up"]"#), "{exported}");
     assert_eq!(
         exported.lines().count(),
         4,
@@ -106,6 +118,9 @@ async fn round_trip(backend: Backend) {
         "verifications",
         "retractions",
         "citations",
+        "tags",
+        "claim_tags",
+        "article_tags",
     ] {
         assert_eq!(
             target.count_rows(table).await,

@@ -11,6 +11,7 @@ use crate::entity::{claim, source};
 use crate::error::AppError;
 use crate::service::claims::ClaimFilter;
 use crate::service::pagination::{Cursor, Direction, ListOrder, PageRequest, SortField};
+use crate::service::tags::{self, Link};
 use crate::service::{appearances, articles, claims, sources, verifications};
 
 use super::*;
@@ -42,6 +43,7 @@ async fn claim_records(
             .collect(),
         None => HashMap::new(),
     };
+    let mut claim_tags = tags::of(db, actor, Link::Claim, &ids).await?;
     let found_verifications = verifications::all_of_claims(db, actor, &ids).await?;
     let verification_ids: Vec<Uuid> = found_verifications.iter().map(|v| v.id).collect();
     let citations = verifications::citations_of(db, actor, &verification_ids).await?;
@@ -58,6 +60,7 @@ async fn claim_records(
         .map(|c| {
             let appearance = placed.get(&c.id);
             ClaimRecord {
+                tags: tag_names(claim_tags.remove(&c.id)),
                 id: Some(c.id),
                 created_at: Some(c.created_at),
                 kind: c.kind,
@@ -202,6 +205,11 @@ async fn next_line(
                 return Ok(Some(Line {
                     sources: Vec::new(),
                     article: Some(ArticleRecord {
+                        tags: tag_names(
+                            tags::of(db, actor, Link::Article, &[article.id])
+                                .await?
+                                .remove(&article.id),
+                        ),
                         url: article.url,
                         title: article.title,
                         published_at: article.published_at,
@@ -259,4 +267,13 @@ pub fn export(
             }
         }
     })
+}
+
+/// Tag names as the records carry them (sorted by name, as `tags::of` gives them).
+fn tag_names(found: Option<Vec<crate::entity::tag::Model>>) -> Vec<String> {
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.name)
+        .collect()
 }

@@ -14,6 +14,7 @@ use crate::service::appearances::NewAppearance;
 use crate::service::articles::{ArticlePatch, NewArticle};
 use crate::service::claims::{ClaimPatch, NewClaim};
 use crate::service::sources::NewSource;
+use crate::service::tags::{self, Link};
 use crate::service::verifications::{NewCitation, NewVerification};
 use crate::service::{Origin, appearances, articles, begin_write, claims, sources, verifications};
 
@@ -156,6 +157,17 @@ pub async fn import_line(
         }
     };
     outcome.article_id = article.as_ref().map(|a| a.id);
+    if let (Some(article), Some(record)) = (&article, &line.article) {
+        add_tags(
+            &txn,
+            actor,
+            Link::Article,
+            article.id,
+            &record.tags,
+            &mut outcome,
+        )
+        .await?;
+    }
 
     for (i, record) in line.claims.iter().enumerate() {
         import_claim(
@@ -257,6 +269,12 @@ async fn import_claim(
             claims::create(txn, actor, new).await.map_err(prefix)?
         }
     };
+    // An archived claim is read-only: its tags stay as they are.
+    if claim.status != ClaimStatus::Archived {
+        add_tags(txn, actor, Link::Claim, claim.id, &record.tags, outcome)
+            .await
+            .map_err(prefix)?;
+    }
 
     for (j, v) in record.verifications.iter().enumerate() {
         if let Some(id) = v.id
@@ -413,3 +431,28 @@ pub fn authorize_import(actor: &Actor) -> Result<(), AppError> {
 
 /// Longest line accepted; a longer one is reported as failed and skipped.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Adds a record's tags; a line that adds any counts as an update (unless it created
+/// the record).
+async fn add_tags(
+    txn: &impl crate::service::Db,
+    actor: &Actor,
+    link: Link,
+    owner: Uuid,
+    names: &[String],
+    outcome: &mut LineOutcome,
+) -> Result<(), AppError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let before = tags::of(txn, actor, link, &[owner])
+        .await?
+        .remove(&owner)
+        .unwrap_or_default()
+        .len();
+    let after = tags::tag(txn, actor, link, owner, names).await?.len();
+    if after != before && outcome.created == 0 {
+        outcome.updated += 1;
+    }
+    Ok(())
+}

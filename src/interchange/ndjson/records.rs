@@ -48,6 +48,9 @@ pub struct ArticleRecord {
     pub body: String,
     #[serde(default)]
     pub outlet: Option<SourceRecord>,
+    /// Tag names (added on import; tags already there stay).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -80,6 +83,9 @@ pub struct ClaimRecord {
     /// Oldest first.
     #[serde(default)]
     pub verifications: Vec<VerificationRecord>,
+    /// Tag names (added on import; tags already there stay).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
