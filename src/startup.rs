@@ -58,6 +58,8 @@ impl Application {
         }
         // Before anything is served: events of the first writes must not be skipped.
         crate::service::webhooks::start_cursor(&connection).await?;
+        // Likewise the search index (built from the records on a first start).
+        crate::service::search::index::start(&connection).await?;
         let (background, background_statements) =
             db::connect_background(&settings.database).await?;
         let key_epoch = crate::service::keys::KeyEpoch::default();
@@ -207,6 +209,11 @@ fn serve(
             hub.advanced(),
         )?;
     }
+    actix_web::rt::spawn(crate::service::search::index::follow(
+        state.background.clone(),
+        hub.advanced(),
+        Duration::from_secs(settings.live.safety_poll_secs.max(1)),
+    ));
     let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
     let sockets = web::Data::new(graphql::socket::Gate::new(
         settings.live.max_pending_sockets_per_client,

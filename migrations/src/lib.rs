@@ -20,6 +20,7 @@ mod m20261126_000014_outbox_notify_from_the_application;
 mod m20261201_000015_create_assignments;
 mod m20261201_000016_create_notes;
 mod m20261201_000017_create_tags;
+mod m20261202_000018_create_search_documents;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_create_assignments::Migration),
             Box::new(m20261201_000016_create_notes::Migration),
             Box::new(m20261201_000017_create_tags::Migration),
+            Box::new(m20261202_000018_create_search_documents::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod claim_status;
 pub mod enums;
 pub mod figures;
 pub mod quantity;
+pub mod search;
 pub mod text;
 pub mod verdict;
 

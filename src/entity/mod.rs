@@ -19,6 +19,7 @@ pub mod outbox_event;
 pub mod principal;
 pub mod quantity_conflict;
 pub mod retraction;
+pub mod search_document;
 pub mod source;
 pub mod tag;
 pub mod verification;

@@ -51,7 +51,7 @@ impl AssignmentQuery {
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
     ) -> async_graphql::Result<ClaimConnection> {
         let c = request_ctx(ctx)?;
-        let filter = ClaimFilter::from(filter.unwrap_or_default());
+        let filter = ClaimFilter::try_from(filter.unwrap_or_default()).gql()?;
         let first = PageRequest::parse(first, None, ListOrder::default(), c.state.page_limits())
             .gql()?
             .first;

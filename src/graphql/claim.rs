@@ -85,7 +85,7 @@ impl ClaimQuery {
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
     ) -> async_graphql::Result<ClaimConnection> {
-        let filter = ClaimFilter::from(filter.unwrap_or_default());
+        let filter = ClaimFilter::try_from(filter.unwrap_or_default()).gql()?;
         list_claims(ctx, filter, order_by, first, after).await
     }
 }

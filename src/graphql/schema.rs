@@ -10,6 +10,7 @@ use super::error::ErrorCodes;
 use super::keys::{KeyMutation, KeyQuery};
 use super::note::{NoteMutation, NoteQuery};
 use super::quantity::QuantityQuery;
+use super::search::SearchQueryRoot;
 use super::source::{SourceMutation, SourceQuery};
 use super::subscription::SubscriptionRoot;
 use super::tag::{TagMutation, TagQuery};
@@ -30,6 +31,7 @@ pub struct QueryRoot(
     KeyQuery,
     WebhookQuery,
     QuantityQuery,
+    SearchQueryRoot,
 );
 
 /// Every mutation.

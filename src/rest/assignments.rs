@@ -183,7 +183,7 @@ pub async fn my_queue(
         .as_deref()
         .map(|raw| QueueCursor::decode("cursor", raw))
         .transpose()?;
-    let filter = ClaimFilter::from(filter.into_inner());
+    let filter = ClaimFilter::try_from(filter.into_inner())?;
     let Some(me) = principals::of_actor(&db.get(), &actor).await? else {
         return Ok(page_response::<QueuedClaim, QueueCursor>(
             &request,

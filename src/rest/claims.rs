@@ -18,7 +18,7 @@ use crate::domain::Actor;
 use crate::entity::claim;
 use crate::error::AppError;
 use crate::service::appearances;
-use crate::service::claims::{self};
+use crate::service::claims::{self, ClaimFilter};
 use crate::service::pagination::{Direction, ListOrder, SortField};
 use crate::state::AppState;
 use crate::views::inputs::{AppearanceInput, ClaimFilterInput, CreateClaimInput, UpdateClaimInput};
@@ -132,7 +132,8 @@ pub async fn list_claims(
     filter: web::Query<ClaimFilterInput>,
 ) -> RestResult {
     let page = page.to_request(&state)?;
-    let rows = claims::list(&db.get(), &actor, &filter.into_inner().into(), &page).await?;
+    let filter = ClaimFilter::try_from(filter.into_inner())?;
+    let rows = claims::list(&db.get(), &actor, &filter, &page).await?;
     let resources = with_appearances(&db.get(), &actor, rows.rows()).await?;
     Ok(page_response(&request, rows.with_items(resources)))
 }

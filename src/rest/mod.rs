@@ -12,6 +12,7 @@ pub mod notes;
 pub mod openapi;
 pub mod problem;
 pub mod quantities;
+pub mod search;
 pub mod sources;
 pub mod tags;
 pub mod text;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(assignments::principals_scope())
         .service(notes::scope())
         .service(tags::scope())
+        .service(search::resource())
         .service(candidates::scope())
         .service(quantities::quantities_scope())
         .service(quantities::conflicts_scope())

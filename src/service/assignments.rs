@@ -376,7 +376,7 @@ fn after(cursor: QueueCursor) -> Condition {
 
 /// Claims assigned to `assignee`, in queue order, with their assignments.
 pub async fn queue(
-    db: &impl ConnectionTrait,
+    db: &impl super::Db,
     actor: &Actor,
     assignee: Uuid,
     filter: &claims::ClaimFilter,
@@ -390,7 +390,8 @@ pub async fn queue(
             has_previous_page: page.after.is_some(),
         });
     }
-    let mut select = claims::filtered(filter)
+    claims::prepare_search(db, filter).await?;
+    let mut select = claims::filtered(filter, db.get_database_backend())
         .join(JoinType::InnerJoin, claim::Relation::Assignment.def())
         .filter(assignment::Column::AssigneeId.eq(assignee));
     if let Some(cursor) = page.after {

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -122,6 +122,8 @@ pub struct ClaimFilter {
     pub assignment: super::assignments::AssignmentFilter,
     /// Carrying any of these tags (names; unknown ones match nothing).
     pub tags: Option<Vec<String>>,
+    /// Matching this full-text query.
+    pub search: Option<super::search::SearchQuery>,
 }
 
 /// The kind-specific fields of a claim after validation.
@@ -554,8 +556,18 @@ pub fn contains_pattern(text: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
-pub(crate) fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
+/// The claims `filter` lets through, as a query for `backend` (full-text search is
+/// written in each database's own terms).
+pub(crate) fn filtered(filter: &ClaimFilter, backend: DbBackend) -> sea_orm::Select<claim::Entity> {
     let mut select = claim::Entity::find();
+    if let Some(query) = &filter.search {
+        select = select.filter(super::search::matching(
+            backend,
+            claim::Column::Id,
+            super::search::SearchKind::Claim,
+            query,
+        ));
+    }
     if let Some(statuses) = &filter.status {
         select = select.filter(claim::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
     }
@@ -620,18 +632,29 @@ pub(crate) fn filtered(filter: &ClaimFilter) -> sea_orm::Select<claim::Entity> {
     select
 }
 
+/// Brings the search index up to what has been committed when `filter` searches, so
+/// that callers find what they have just written.
+pub(crate) async fn prepare_search(db: &impl Db, filter: &ClaimFilter) -> Result<(), AppError> {
+    if filter.search.is_some() {
+        super::search::index::catch_up(db).await?;
+    }
+    Ok(())
+}
+
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Db,
     actor: &Actor,
     filter: &ClaimFilter,
     page: &PageRequest,
 ) -> Result<Page<claim::Model>, AppError> {
     require(actor, Role::Viewer)?;
+    prepare_search(db, filter).await?;
     let (column, key): (_, fn(&claim::Model) -> _) = match page.order.field {
         SortField::CreatedAt => (claim::Column::CreatedAt, |m| (m.created_at, m.id)),
         SortField::UpdatedAt => (claim::Column::UpdatedAt, |m| (m.updated_at, m.id)),
     };
-    fetch_page(db, filtered(filter), column, claim::Column::Id, page, key).await
+    let select = filtered(filter, db.get_database_backend());
+    fetch_page(db, select, column, claim::Column::Id, page, key).await
 }
 
 /// A claim with its speaker, as a join returns them.
@@ -639,12 +662,13 @@ pub type ClaimWithSpeaker = (claim::Model, Option<source::Model>);
 
 /// A page of claims with their speakers, in one statement (a join).
 pub async fn list_with_speakers(
-    db: &impl ConnectionTrait,
+    db: &impl Db,
     actor: &Actor,
     filter: &ClaimFilter,
     page: &PageRequest,
 ) -> Result<Page<ClaimWithSpeaker>, AppError> {
     require(actor, Role::Viewer)?;
+    prepare_search(db, filter).await?;
     if page.first == 0 {
         return Ok(into_page(Vec::new(), page, |(c, _): &ClaimWithSpeaker| {
             (c.created_at, c.id)
@@ -654,7 +678,7 @@ pub async fn list_with_speakers(
         SortField::CreatedAt => (claim::Column::CreatedAt, |(m, _)| (m.created_at, m.id)),
         SortField::UpdatedAt => (claim::Column::UpdatedAt, |(m, _)| (m.updated_at, m.id)),
     };
-    let query = filtered(filter).find_also_related(source::Entity);
+    let query = filtered(filter, db.get_database_backend()).find_also_related(source::Entity);
     let rows = keyset(query, column, claim::Column::Id, page)
         .limit(page.first + 1)
         .all(db)
@@ -662,11 +686,10 @@ pub async fn list_with_speakers(
     Ok(into_page(rows, page, key))
 }
 
-pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &ClaimFilter,
-) -> Result<u64, AppError> {
+pub async fn count(db: &impl Db, actor: &Actor, filter: &ClaimFilter) -> Result<u64, AppError> {
     require(actor, Role::Viewer)?;
-    Ok(filtered(filter).count(db).await?)
+    prepare_search(db, filter).await?;
+    Ok(filtered(filter, db.get_database_backend())
+        .count(db)
+        .await?)
 }

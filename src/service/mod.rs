@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod principals;
 pub mod quantities;
+pub mod search;
 pub mod sources;
 pub mod tags;
 pub mod verifications;

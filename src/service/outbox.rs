@@ -5,13 +5,16 @@
 use std::sync::LazyLock;
 
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    Statement,
+};
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::batch::Batch;
 use crate::domain::Actor;
-use crate::entity::outbox_event;
+use crate::entity::{outbox_cursor, outbox_event};
 use crate::error::AppError;
 
 /// What changed.
@@ -94,14 +97,34 @@ pub async fn committed_after(
     after: Position,
     limit: u32,
 ) -> Result<Vec<outbox_event::Model>, DbErr> {
+    events_after(db, after, limit, settled(db.get_database_backend())).await
+}
+
+/// Events after `after` that this connection can see, settled or not (PostgreSQL:
+/// commits of the last moments may still sit behind an older running transaction). For
+/// readers that only refresh state, may see an event again, and must not wait: never
+/// move a shared cursor past them.
+pub async fn visible_after(
+    db: &impl ConnectionTrait,
+    after: Position,
+    limit: u32,
+) -> Result<Vec<outbox_event::Model>, DbErr> {
+    events_after(db, after, limit, "").await
+}
+
+async fn events_after(
+    db: &impl ConnectionTrait,
+    after: Position,
+    limit: u32,
+    settled: &str,
+) -> Result<Vec<outbox_event::Model>, DbErr> {
     let backend = db.get_database_backend();
     let p = |i: usize| crate::dialect::placeholder(backend, i);
     let (p1, p2, p3) = (p(1), p(2), p(3));
     let sql = format!(
         "SELECT seq, tx, occurred_at, entity_type, entity_id, claim_id, operation, \
          principal_id, actor_name, state, audit_event_id FROM outbox_events \
-         WHERE (tx, seq) > ({p1}, {p2}) {} ORDER BY tx, seq LIMIT {p3}",
-        settled(backend),
+         WHERE (tx, seq) > ({p1}, {p2}) {settled} ORDER BY tx, seq LIMIT {p3}",
     );
     let statement = Statement::from_sql_and_values(
         backend,
@@ -112,6 +135,27 @@ pub async fn committed_after(
         .from_raw_sql(statement)
         .all(db)
         .await
+}
+
+/// The position of the reader named `name` (a shared cursor in `outbox_cursors`), if it
+/// exists; `lock`: keep other instances from moving it until this transaction ends
+/// (PostgreSQL; SQLite's single writer excludes them already).
+pub(crate) async fn cursor(
+    db: &impl ConnectionTrait,
+    name: &str,
+    lock: bool,
+) -> Result<Option<Position>, AppError> {
+    let select = outbox_cursor::Entity::find().filter(outbox_cursor::Column::Name.eq(name));
+    let select = if lock {
+        crate::dialect::for_update(db, select)
+    } else {
+        select
+    };
+    let cursor = select.one(db).await?;
+    Ok(cursor.map(|c| Position {
+        tx: c.tx,
+        seq: c.seq,
+    }))
 }
 
 #[derive(FromQueryResult)]

@@ -10,10 +10,12 @@ use uuid::Uuid;
 use super::Decimal;
 use crate::domain::quantity::RawQuantity;
 use crate::domain::{ClaimKind, ClaimStatus, Priority, Role, SourceKind, Stance, Verdict};
+use crate::error::AppError;
 use crate::service::appearances::NewAppearance;
 use crate::service::articles::{ArticlePatch, NewArticle};
 use crate::service::assignments::{AssignmentChange, AssignmentFilter};
 use crate::service::claims::{ClaimFilter, ClaimPatch, NewClaim};
+use crate::service::search::SearchQuery;
 use crate::service::sources::{NewSource, SourcePatch};
 use crate::service::verifications::{NewCitation, NewVerification};
 use crate::service::webhooks::{EndpointPatch, NewEndpoint};
@@ -491,11 +493,25 @@ pub struct ClaimFilterInput {
     #[serde(default, deserialize_with = "comma_separated")]
     #[param(value_type = Option<String>, example = "elections-2027,health")]
     pub tags: Option<Vec<String>>,
+    /// Matching this full-text search: words in any form and case, with or without
+    /// accents ("francois killed" finds "François … kill"), `"a phrase"`, `OR`, `-word`
+    /// to exclude. The list keeps its own order; `search` ranks by relevance instead.
+    #[param(example = "bataclan killed")]
+    pub search: Option<String>,
 }
 
-impl From<ClaimFilterInput> for ClaimFilter {
-    fn from(f: ClaimFilterInput) -> Self {
-        ClaimFilter {
+impl TryFrom<ClaimFilterInput> for ClaimFilter {
+    type Error = AppError;
+
+    fn try_from(f: ClaimFilterInput) -> Result<Self, AppError> {
+        let search = f
+            .search
+            .as_deref()
+            .map(|raw| SearchQuery::parse("search", raw))
+            .transpose()
+            .map_err(|e| AppError::Validation(vec![e]))?;
+        Ok(ClaimFilter {
+            search,
             tags: f.tags,
             assignment: AssignmentFilter {
                 assignee_id: f.assignee_id,
@@ -515,7 +531,7 @@ impl From<ClaimFilterInput> for ClaimFilter {
             created_after: f.created_after,
             created_before: f.created_before,
             without_appearances: false,
-        }
+        })
     }
 }
 

@@ -23,6 +23,7 @@ mod quantities;
 mod records;
 mod rest;
 mod schema_sdl;
+mod search;
 mod sockets;
 mod sources;
 mod statements;

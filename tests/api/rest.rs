@@ -336,6 +336,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/notes/{id}"),
     ("post", "/api/v1/notes/{id}/retraction"),
     ("get", "/api/v1/tags"),
+    ("get", "/api/v1/search"),
     ("patch", "/api/v1/tags/{id}"),
     ("delete", "/api/v1/tags/{id}"),
     ("get", "/api/v1/claims/{id}/tags"),

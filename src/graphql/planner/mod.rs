@@ -568,7 +568,8 @@ fn arguments(plan: &Plan, variables: &Variables) -> Option<Arguments> {
         return None;
     }
     Some(Arguments {
-        filter: filter.unwrap_or_default().into(),
+        // An invalid filter (a search the parser refuses): the resolvers report it.
+        filter: filter.unwrap_or_default().try_into().ok()?,
         first,
         after,
         order: order.map(ListOrder::from).unwrap_or_default(),

@@ -7,7 +7,7 @@
 //! pages), used as it is.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
+use sea_orm::{DbBackend, QueryTrait, Statement};
 use uuid::Uuid;
 
 use crate::domain::{Actor, ClaimKind, ClaimStatus, Role, SourceKind, Verdict};
@@ -458,13 +458,14 @@ impl Shape {
 /// A page of claims (as `claims::list` pages them), each written as `shape` says, in
 /// one statement.
 pub async fn claims_page(
-    db: &impl ConnectionTrait,
+    db: &impl crate::service::Db,
     actor: &Actor,
     filter: &ClaimFilter,
     page: &PageRequest,
     shape: &Shape,
 ) -> Result<Page<Node>, AppError> {
     require(actor, Role::Viewer)?;
+    crate::service::claims::prepare_search(db, filter).await?;
     let backend = db.get_database_backend();
     let (object, text) = match backend {
         DbBackend::Postgres => (&shape.postgres, "::text"),
@@ -486,7 +487,7 @@ pub async fn claims_page(
     }
     // The limit is written into the text, not bound: under generic plans a bound limit is
     // planned as a tenth of the table, and the planner then sorts every claim.
-    let inner = keyset(filtered(filter), time, claim::Column::Id, page).build(backend);
+    let inner = keyset(filtered(filter, backend), time, claim::Column::Id, page).build(backend);
     let sql = format!(
         "SELECT ({object}){text} AS node, c.{time_name} AS at, c.id AS id FROM ({} LIMIT {}) c \
          ORDER BY c.{time_name} {direction}, c.id {direction}",

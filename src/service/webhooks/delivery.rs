@@ -135,17 +135,7 @@ const DELIVERY_ROWS_PER_INSERT: usize = 1000;
 /// The dispatch cursor's position, if it exists; `lock`: keep other dispatchers from
 /// moving it until this transaction ends (PostgreSQL; SQLite's writer excludes them).
 async fn read_cursor(db: &impl ConnectionTrait, lock: bool) -> Result<Option<Position>, AppError> {
-    let select = outbox_cursor::Entity::find().filter(outbox_cursor::Column::Name.eq(CURSOR));
-    let select = if lock {
-        crate::dialect::for_update(db, select)
-    } else {
-        select
-    };
-    let cursor = select.one(db).await?;
-    Ok(cursor.map(|c| Position {
-        tx: c.tx,
-        seq: c.seq,
-    }))
+    outbox::cursor(db, CURSOR, lock).await
 }
 
 /// The JSON body of a delivery, built once: every attempt sends (and signs) these bytes.
@@ -383,22 +373,23 @@ pub async fn sweep(
     outbox_retention: Duration,
     log_retention: Duration,
 ) -> Result<(u64, u64), AppError> {
-    let cursor = outbox_cursor::Entity::find_by_id(CURSOR.to_owned())
-        .one(db)
-        .await?;
+    // Never ahead of any shared reader (this dispatcher, the search index): an event one
+    // of them has not read stays.
+    let slowest = outbox_cursor::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.tx, c.seq))
+        .min();
     let mut events = outbox_event::Entity::delete_many()
         .filter(outbox_event::Column::OccurredAt.lt(now() - outbox_retention));
-    if let Some(cursor) = cursor {
-        // Never ahead of the dispatcher: an event it has not read stays.
+    if let Some((tx, seq)) = slowest {
         events = events.filter(
             Expr::tuple([
                 Expr::col(outbox_event::Column::Tx),
                 Expr::col(outbox_event::Column::Seq),
             ])
-            .lte(Expr::tuple([
-                Expr::value(cursor.tx),
-                Expr::value(cursor.seq),
-            ])),
+            .lte(Expr::tuple([Expr::value(tx), Expr::value(seq)])),
         );
     }
     let events = events.exec(db).await?.rows_affected;
