@@ -7,6 +7,7 @@ pub mod enums;
 pub mod figures;
 pub mod quantity;
 pub mod search;
+pub mod similarity;
 pub mod text;
 pub mod verdict;
 

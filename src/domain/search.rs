@@ -257,6 +257,20 @@ impl Query {
         Ok(Self { all, none })
     }
 
+    /// A query for records holding any of `words` (none: `None`), at most
+    /// `MAX_QUERY_ITEMS` of them.
+    pub fn any_of(words: &[String]) -> Option<Self> {
+        let group: Vec<Item> = words
+            .iter()
+            .take(MAX_QUERY_ITEMS)
+            .map(|w| Item(vec![w.clone()]))
+            .collect();
+        (!group.is_empty()).then(|| Self {
+            all: vec![group],
+            none: Vec::new(),
+        })
+    }
+
     /// The search terms an item stands for: its words' terms in each language (one
     /// list per distinct spelling).
     fn forms(item: &Item) -> Vec<Vec<String>> {

@@ -32,15 +32,18 @@ impl CandidateMutation {
 
     /// Makes a claim from a candidate, with its appearance at the candidate's span and
     /// its speaker (the matched source, or the proposed one, created if new; `speakerId`
-    /// chooses another). Accepting the same candidate again creates nothing.
+    /// chooses another). With `linkToClaimId` (one of its `checkedBefore` matches), the
+    /// candidate becomes a new appearance of that existing claim instead. Accepting the
+    /// same candidate again creates nothing.
     async fn accept_candidate(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
         speaker_id: Option<Uuid>,
+        link_to_claim_id: Option<Uuid>,
     ) -> async_graphql::Result<views::AcceptedCandidate> {
         let c = request_ctx(ctx)?;
-        candidates::accept(&c.state.db, c.actor, id, speaker_id)
+        candidates::accept(&c.state.db, c.actor, id, speaker_id, link_to_claim_id)
             .await
             .map(Into::into)
             .gql()
@@ -72,6 +75,35 @@ impl views::ClaimCandidate {
             .await
             .map(|m| Some(m.into()))
             .gql()
+    }
+
+    /// "Checked before?": the existing claims most likely to be this one, best first,
+    /// each with a score from 0 to 1 (see `checkedBefore` at the root). Accept with
+    /// `linkToClaimId` to record it as another appearance of one of them.
+    async fn checked_before(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many (1 to 20).", default = 5)] first: i32,
+        #[graphql(desc = "Only matches scoring at least this (0 to 1).", default = 0.2)]
+        min_score: f64,
+    ) -> async_graphql::Result<Vec<super::search::ClaimMatch>> {
+        let c = request_ctx(ctx)?;
+        let language = c
+            .loader
+            .load_one(super::loaders::ArticleKey(self.article_id))
+            .await
+            .gql()?
+            .and_then(|a| a.language);
+        let except: Vec<Uuid> = self.claim_id.into_iter().collect();
+        super::search::checked_before(
+            ctx,
+            &self.text,
+            language.as_deref(),
+            first,
+            min_score,
+            &except,
+        )
+        .await
     }
 
     /// The stored source the speaker matched, if any.

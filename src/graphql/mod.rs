@@ -15,7 +15,7 @@ mod note;
 pub mod planner;
 mod quantity;
 pub mod schema;
-mod search;
+pub(crate) mod search;
 pub mod socket;
 mod source;
 mod subscription;

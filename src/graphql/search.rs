@@ -12,7 +12,7 @@ use crate::domain::search::SearchKind;
 use crate::error::AppError;
 use crate::service::claims::ClaimFilter;
 use crate::service::pagination::{ListOrder, PageCursor, PageRequest};
-use crate::service::search::{self, Search, SearchCursor, SearchPage, SearchQuery};
+use crate::service::search::{self, Search, SearchCursor, SearchPage, SearchQuery, similar};
 use crate::views;
 use crate::views::inputs::ClaimFilterInput;
 
@@ -47,11 +47,75 @@ pub struct SearchConnection {
     pub page_info: PageInfo,
 }
 
+/// An existing claim a text may make, and how likely: "checked before?".
+#[derive(SimpleObject)]
+pub struct ClaimMatch {
+    /// The claim (with its `currentVerdict`).
+    pub claim: views::Claim,
+    /// How likely it is the same claim, from 0 to 1.
+    pub score: f64,
+}
+
+/// The claims most likely to be the claim `text` makes (the root field and the
+/// candidates' field share it).
+pub async fn checked_before(
+    ctx: &Context<'_>,
+    text: &str,
+    language: Option<&str>,
+    first: i32,
+    min_score: f64,
+    except: &[uuid::Uuid],
+) -> async_graphql::Result<Vec<ClaimMatch>> {
+    let c = request_ctx(ctx)?;
+    let limit = match usize::try_from(first) {
+        Ok(n @ 1..=20) => n,
+        _ => return Err(AppError::invalid("first", "must be between 1 and 20")).gql(),
+    };
+    if !(0.0..=1.0).contains(&min_score) {
+        return Err(AppError::invalid("minScore", "must be between 0 and 1")).gql();
+    }
+    let matches = similar::checked_before(
+        &c.state.db,
+        c.actor,
+        text,
+        language,
+        limit,
+        min_score,
+        except,
+    )
+    .await
+    .gql()?;
+    Ok(matches
+        .into_iter()
+        .map(|m| ClaimMatch {
+            claim: m.claim.into(),
+            score: m.score,
+        })
+        .collect())
+}
+
 #[derive(Default)]
 pub struct SearchQueryRoot;
 
 #[Object]
 impl SearchQueryRoot {
+    /// "Checked before?": given any text (a sentence from a new article, a candidate
+    /// claim, a pasted post), the existing claims most likely to be the same claim, best
+    /// first, each with a score from 0 to 1. Words are compared in any form and case;
+    /// figures that differ and a denial against an assertion count against a match.
+    async fn checked_before(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The text to look for (at most 10,000 characters).")] text: String,
+        #[graphql(desc = "Its language, e.g. `fr` (default: the claims' most common).")]
+        language: Option<String>,
+        #[graphql(desc = "At most this many (1 to 20).", default = 5)] first: i32,
+        #[graphql(desc = "Only matches scoring at least this (0 to 1).", default = 0.2)]
+        min_score: f64,
+    ) -> async_graphql::Result<Vec<ClaimMatch>> {
+        checked_before(ctx, &text, language.as_deref(), first, min_score, &[]).await
+    }
+
     /// Searches claims (text, quote, speaker, subject, standing verdict summaries),
     /// articles (title, outlet, body) and sources (name, aliases, description), most
     /// relevant first. Words match in any case, with or without accents, and in any form

@@ -50,7 +50,13 @@ pub struct CandidateListParams {
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcceptCandidateInput {
+    /// The source to attribute the new claim to (default: the matched or proposed one).
+    #[serde(alias = "speaker_id")]
     pub speaker_id: Option<Uuid>,
+    /// An existing claim this one is (see "checked before?"): the candidate becomes a
+    /// new appearance of it instead of a new claim.
+    #[serde(alias = "link_to_claim_id")]
+    pub link_to_claim_id: Option<Uuid>,
 }
 
 /// List an article's candidate claims, in body order.
@@ -104,12 +110,13 @@ pub async fn get_candidate(db: RequestDb, actor: Actor, id: web::Path<Uuid>) -> 
 /// Accept a candidate: a claim is created with its appearance at the candidate's span
 /// (201). Accepting it again returns that claim and creates nothing (200).
 #[utoipa::path(post, path = "/api/v1/candidates/{id}/accept", tag = "candidates",
-    request_body(content = Option<AcceptCandidateInput>, description = "Optional: the source to attribute the claim to"),
+    request_body(content = Option<AcceptCandidateInput>, description = "Optional: the source to attribute the claim to, or an existing claim to link the candidate to"),
     params(("id" = Uuid, Path, description = "Candidate id")),
     responses(
         (status = 201, description = "Accepted: a claim was created", body = AcceptedCandidate, headers(("Location" = String))),
         (status = 200, description = "Accepted before: its claim", body = AcceptedCandidate),
-        (status = 409, description = "The article changed since the candidate was proposed", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such candidate, or no such claim to link to", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The article changed since the candidate was proposed, or the claim to link to is archived", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn accept_candidate(
@@ -129,7 +136,14 @@ pub async fn accept_candidate(
             )])
         })?
     };
-    let accepted = candidates::accept(&db.get(), &actor, *id, input.speaker_id).await?;
+    let accepted = candidates::accept(
+        &db.get(),
+        &actor,
+        *id,
+        input.speaker_id,
+        input.link_to_claim_id,
+    )
+    .await?;
     let location = format!("/api/v1/claims/{}", accepted.claim.id);
     let created = accepted.created;
     let body = AcceptedCandidate::from(accepted);

@@ -81,7 +81,7 @@ pub struct ClaimResource {
 }
 
 /// Adds the appearances of `claims` (one statement for all of them).
-pub(super) async fn with_appearances(
+pub(crate) async fn with_appearances(
     db: &impl ConnectionTrait,
     actor: &Actor,
     claims: Vec<claim::Model>,

@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(assignments::principals_scope())
         .service(notes::scope())
         .service(tags::scope())
-        .service(search::resource())
+        .service(search::resources())
         .service(candidates::scope())
         .service(quantities::quantities_scope())
         .service(quantities::conflicts_scope())

@@ -39,7 +39,7 @@ impl Modify for BearerScheme {
         notes::list_notes, notes::add_note, notes::get_note, notes::edit_note, notes::retract_note,
         tags::list_tags, tags::rename_tag, tags::delete_tag, tags::claim_tags, tags::tag_claim,
         tags::untag_claim, tags::article_tags, tags::tag_article, tags::untag_article,
-        search::search,
+        search::search, search::checked_before,
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
         candidates::list_candidates, candidates::extract_claims, candidates::get_candidate,

@@ -346,13 +346,15 @@ fn excerpt(body: &str, c: &candidate::Model) -> String {
 
 /// Turns a candidate into a claim attributed to its speaker (the matched source, an
 /// existing source of that name, or a new one; `speaker_id` overrides), appearing in
-/// the article at the candidate's span. Accepting an accepted candidate again returns
-/// its claim and creates nothing.
+/// the article at the candidate's span; or, with `link_to`, into a new appearance of
+/// that existing claim (the same claim, checked before). Accepting an accepted
+/// candidate again returns its claim and creates nothing.
 pub async fn accept(
     db: &impl Db,
     actor: &Actor,
     id: Uuid,
     speaker_id: Option<Uuid>,
+    link_to: Option<Uuid>,
 ) -> Result<Accepted, AppError> {
     require(actor, Role::Editor)?;
     let txn = begin_write(db).await?;
@@ -377,6 +379,24 @@ pub async fn accept(
             "article {} changed since this candidate was proposed; extract its claims again",
             article.id
         )));
+    }
+    if let Some(claim_id) = link_to {
+        let appearance = NewAppearance {
+            article_id: article.id,
+            excerpt: excerpt(&article.body, &current),
+            span_start: Some(current.span_start),
+            span_end: Some(current.span_end),
+        };
+        super::appearances::add(&txn, actor, claim_id, appearance).await?;
+        let claim = claims::find(&txn, claim_id).await?;
+        let accepted = mark_accepted(&txn, actor, current, &claim, true).await?;
+        super::commit(txn).await?;
+        return Ok(Accepted {
+            candidate: accepted,
+            claim,
+            created: false,
+            linked: true,
+        });
     }
     // The matched speaker, unless its source has been deleted since.
     let matched = match current.speaker_id {

@@ -8,6 +8,7 @@ mod articles;
 mod assignments;
 mod audit;
 mod auth;
+mod checked_before;
 mod claims;
 mod compiled;
 mod demo;

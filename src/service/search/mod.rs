@@ -3,6 +3,7 @@
 //! with every claim filter, keyset-paged by relevance, with highlighted snippets.
 
 pub mod index;
+pub mod similar;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -62,6 +63,52 @@ fn postgres_match(query: &SearchQuery) -> SimpleExpr {
 
 fn sqlite_match(query: &SearchQuery) -> SimpleExpr {
     Expr::cust_with_values("search_fts MATCH ?", [query.to_fts5()])
+}
+
+/// The documents of `kinds` matching `query`, with their texts and their `score`
+/// (higher is better), unordered: the base of every search.
+pub(crate) fn ranked_documents(
+    backend: DbBackend,
+    query: &SearchQuery,
+    kinds: &[SearchKind],
+) -> sea_orm::sea_query::SelectStatement {
+    use search_document::Column as C;
+    let mut hits = Query::select();
+    hits.columns([
+        (search_document::Entity, C::EntityId),
+        (search_document::Entity, C::Kind),
+        (search_document::Entity, C::Language),
+        (search_document::Entity, C::Title),
+        (search_document::Entity, C::Detail),
+        (search_document::Entity, C::Body),
+    ])
+    .from(search_document::Entity)
+    .and_where(C::Kind.is_in(kinds.iter().copied()));
+    match backend {
+        DbBackend::Postgres => {
+            hits.expr_as(
+                Expr::cust_with_values(
+                    "CAST(ts_rank(search_documents.terms, to_tsquery('simple', $1)) AS double precision)",
+                    [query.to_tsquery()],
+                ),
+                Alias::new("score"),
+            )
+            .and_where(postgres_match(query));
+        }
+        _ => {
+            // bm25 is lower for better matches.
+            hits.expr_as(
+                Expr::cust(format!("-bm25(search_fts, {BM25_WEIGHTS})")),
+                Alias::new("score"),
+            )
+            .inner_join(
+                Alias::new("search_fts"),
+                Expr::cust("search_fts.rowid = search_documents.doc"),
+            )
+            .and_where(sqlite_match(query));
+        }
+    }
+    hits
 }
 
 /// A search: what to look for, in which kinds of records, and the claim filters that
@@ -179,41 +226,7 @@ pub async fn search(
     index::catch_up(db).await?;
     let backend = db.get_database_backend();
     use search_document::Column as C;
-    let mut hits = Query::select();
-    hits.columns([
-        (search_document::Entity, C::EntityId),
-        (search_document::Entity, C::Kind),
-        (search_document::Entity, C::Language),
-        (search_document::Entity, C::Title),
-        (search_document::Entity, C::Detail),
-        (search_document::Entity, C::Body),
-    ])
-    .from(search_document::Entity)
-    .and_where(C::Kind.is_in(search.kinds()));
-    match backend {
-        DbBackend::Postgres => {
-            hits.expr_as(
-                Expr::cust_with_values(
-                    "CAST(ts_rank(search_documents.terms, to_tsquery('simple', $1)) AS double precision)",
-                    [search.query.to_tsquery()],
-                ),
-                Alias::new("score"),
-            )
-            .and_where(postgres_match(&search.query));
-        }
-        _ => {
-            // bm25 is lower for better matches.
-            hits.expr_as(
-                Expr::cust(format!("-bm25(search_fts, {BM25_WEIGHTS})")),
-                Alias::new("score"),
-            )
-            .inner_join(
-                Alias::new("search_fts"),
-                Expr::cust("search_fts.rowid = search_documents.doc"),
-            )
-            .and_where(sqlite_match(&search.query));
-        }
-    }
+    let mut hits = ranked_documents(backend, &search.query, &search.kinds());
     if let Some(filter) = &search.claims {
         let claims = filtered(filter, backend)
             .select_only()
