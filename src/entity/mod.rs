@@ -10,6 +10,7 @@ pub mod audit_event;
 pub mod citation;
 pub mod claim;
 pub mod claim_candidate;
+pub mod claim_merge;
 pub mod claim_tag;
 pub mod idempotency_key;
 pub mod note;

@@ -141,6 +141,34 @@ impl ClaimMutation {
             .gql()
     }
 
+    /// Merges a duplicate (`fromId`) into a claim (`intoId`). Needs the editor role.
+    /// Its appearances, verifications, notes, tags, candidates and history move to the
+    /// claim, whose current verdict becomes the latest standing one of both; the
+    /// duplicate is gone and its id resolves to the claim from then on (`claim(id:)`
+    /// answers with it). With expected versions, only at those versions (else
+    /// CONFLICT); archived claims are read-only (CONFLICT). Returns the claim.
+    async fn merge_claims(
+        &self,
+        ctx: &Context<'_>,
+        into_id: Uuid,
+        from_id: Uuid,
+        #[graphql(desc = "The claim's version you merge into.")] expected_version: Option<i32>,
+        #[graphql(desc = "The duplicate's version you merge.")] expected_from_version: Option<i32>,
+    ) -> async_graphql::Result<views::Claim> {
+        let c = request_ctx(ctx)?;
+        crate::service::merges::merge(
+            &c.state.db,
+            c.actor,
+            into_id,
+            from_id,
+            expected_version,
+            expected_from_version,
+        )
+        .await
+        .map(Into::into)
+        .gql()
+    }
+
     /// Records that a claim appeared in an article.
     async fn add_appearance(
         &self,
@@ -173,6 +201,14 @@ impl views::Claim {
             return Ok(None);
         };
         request_ctx(ctx)?.loader.load_one(SourceKey(id)).await.gql()
+    }
+
+    /// The ids of the duplicates merged into it (each resolves to this claim).
+    async fn merged_ids(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Uuid>> {
+        let c = request_ctx(ctx)?;
+        crate::service::merges::merged_ids(&c.state.db, self.id)
+            .await
+            .gql()
     }
 
     /// Its tags, by name.

@@ -36,6 +36,9 @@ pub enum ClaimChange {
     Assigned,
     /// Nobody has the claim any more.
     Unassigned,
+    /// Another claim was merged into it; or it was merged into another (its id now
+    /// resolves to that one).
+    Merged,
 }
 
 /// How a verification changed.

@@ -92,6 +92,7 @@ pub enum ClaimChange {
     Deleted,
     Assigned,
     Unassigned,
+    Merged,
 }
 
 impl ClaimChange {
@@ -103,6 +104,7 @@ impl ClaimChange {
             "deleted" => Self::Deleted,
             "assigned" => Self::Assigned,
             "unassigned" => Self::Unassigned,
+            "merged" => Self::Merged,
             _ => return None,
         })
     }

@@ -56,6 +56,11 @@ pub fn scope() -> actix_web::Scope {
                 .route(web::delete().to(remove_appearance))
                 .default_service(web::to(super::method_not_allowed)),
         )
+        .service(
+            web::resource("/{id}/merge")
+                .route(web::post().to(merge_claim))
+                .default_service(web::to(super::method_not_allowed)),
+        )
         .service(super::assignments::resource())
         .service(super::notes::claim_notes_resource())
         .service(
@@ -210,6 +215,58 @@ pub async fn update_claim(
     })
     .await?;
     let claim = claims::update(&db.get(), &actor, *id, version, body.into_inner().into()).await?;
+    let version = claim.version;
+    Ok(ok_versioned(
+        version,
+        &one_with_appearances(&db.get(), &actor, claim).await?,
+    ))
+}
+
+/// A duplicate to merge into a claim.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeClaimInput {
+    /// The duplicate: it is deleted, and its id resolves to the claim from then on.
+    pub from_id: Uuid,
+    /// Merge it only at this version (else 412).
+    pub expected_from_version: Option<i32>,
+}
+
+/// Merge a duplicate into this claim (editors): its appearances, verifications, notes,
+/// tags, candidates and history move here; the current verdict becomes the latest
+/// standing one of both; the duplicate's id resolves to this claim from then on.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/merge", tag = "claims",
+    request_body = MergeClaimInput,
+    params(("id" = Uuid, Path, description = "The claim to merge into"), ("If-Match" = Option<String>, Header, description = "Merge only into this version (its ETag), or `*`")),
+    responses(
+        (status = 200, description = "The merged claim", body = ClaimResource, headers(("ETag" = String))),
+        (status = 400, description = "Invalid input (a claim merged into itself)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "A claim is archived, or the duplicate was merged already", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "A version does not match", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn merge_claim(
+    request: HttpRequest,
+    db: RequestDb,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    body: web::Json<MergeClaimInput>,
+) -> RestResult {
+    let version = delete_precondition(&request, async {
+        Ok(claims::get(&db.get(), &actor, *id).await?.version)
+    })
+    .await?;
+    let input = body.into_inner();
+    let claim = crate::service::merges::merge(
+        &db.get(),
+        &actor,
+        *id,
+        input.from_id,
+        version,
+        input.expected_from_version,
+    )
+    .await?;
     let version = claim.version;
     Ok(ok_versioned(
         version,

@@ -32,7 +32,7 @@ impl Modify for BearerScheme {
     paths(
         sources::list_sources, sources::create_source, sources::get_source, sources::update_source, sources::delete_source, sources::get_speaker_record,
         articles::list_articles, articles::create_article, articles::get_article, articles::update_article, articles::delete_article,
-        claims::list_claims, claims::create_claim, claims::get_claim, claims::update_claim, claims::delete_claim,
+        claims::list_claims, claims::create_claim, claims::get_claim, claims::update_claim, claims::delete_claim, claims::merge_claim,
         claims::list_appearances, claims::add_appearance, claims::remove_appearance, claims::get_claim_review,
         assignments::get_assignment, assignments::assign_claim, assignments::unassign_claim,
         assignments::my_queue, assignments::get_me, assignments::list_assignable,

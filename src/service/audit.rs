@@ -93,6 +93,7 @@ fn past_tense<'a>(operation: &'a str, changes: &Value) -> &'a str {
         "dismiss" => "dismissed",
         "assign" => "assigned",
         "unassign" => "unassigned",
+        "merge" => "merged",
         other => other,
     }
 }

@@ -503,11 +503,18 @@ pub async fn delete(
 }
 
 /// Reads a record without a permission check (inside the service's own transactions).
+/// A claim merged into another resolves to that one.
 pub(crate) async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<claim::Model, AppError> {
-    claim::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id))
+    if let Some(claim) = claim::Entity::find_by_id(id).one(db).await? {
+        return Ok(claim);
+    }
+    match super::merges::merged_into(db, id).await? {
+        Some(into) => claim::Entity::find_by_id(into)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found(ENTITY, id)),
+        None => Err(AppError::not_found(ENTITY, id)),
+    }
 }
 
 /// Reads a claim inside a write transaction and keeps others from changing it until
@@ -518,10 +525,20 @@ pub(crate) async fn find_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<claim::Model, AppError> {
-    super::for_update(db, claim::Entity::find_by_id(id))
+    if let Some(claim) = super::for_update(db, claim::Entity::find_by_id(id))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id))
+    {
+        return Ok(claim);
+    }
+    // A claim merged into another: writes to its id go to that one.
+    match super::merges::merged_into(db, id).await? {
+        Some(into) => super::for_update(db, claim::Entity::find_by_id(into))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found(ENTITY, id)),
+        None => Err(AppError::not_found(ENTITY, id)),
+    }
 }
 
 pub async fn get(

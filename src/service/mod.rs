@@ -10,6 +10,7 @@ pub mod candidates;
 pub mod claims;
 pub mod idempotency;
 pub mod keys;
+pub mod merges;
 pub mod notes;
 pub mod outbox;
 pub mod pagination;

@@ -335,7 +335,7 @@ fn reconciles(before: &claim::Model, after: &claim::Model) -> bool {
 }
 
 /// The latest verification of a claim that has not been retracted.
-async fn latest_standing(
+pub(crate) async fn latest_standing(
     db: &impl ConnectionTrait,
     claim_id: Uuid,
 ) -> Result<Option<verification::Model>, AppError> {

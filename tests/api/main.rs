@@ -18,6 +18,7 @@ mod http;
 mod interchange;
 mod limits;
 mod live;
+mod merges;
 mod notes;
 mod paging;
 mod quantities;

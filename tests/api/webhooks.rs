@@ -656,7 +656,9 @@ impl claimtrack::service::webhooks::Shaper for Probe {
             let free = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
                 let txn = db.begin().await?;
                 let locked = txn
-                    .execute_unprepared("SELECT 1 FROM outbox_cursors FOR UPDATE NOWAIT")
+                    .execute_unprepared(
+                        "SELECT 1 FROM outbox_cursors WHERE name = 'webhooks' FOR UPDATE NOWAIT",
+                    )
                     .await;
                 txn.rollback().await?;
                 locked.is_ok()

@@ -39,6 +39,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "claim.deleted",
     "claim.assigned",
     "claim.unassigned",
+    "claim.merged",
     "verification.recorded",
     "verification.retracted",
     "appearance.created",
