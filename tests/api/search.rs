@@ -173,12 +173,37 @@ both_backends! {
         unique.dedup();
         assert_eq!(unique.len(), 7);
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
         // REST pages the same way.
         let (_, _, first) = app.rest(Method::GET, "/api/v1/search?q=budget&limit=4", Some(Role::Viewer), None, &[]).await;
         let cursor = first["next_cursor"].as_str().unwrap();
         let (_, _, rest) = app.rest(Method::GET, &format!("/api/v1/search?q=budget&limit=4&cursor={cursor}"), Some(Role::Viewer), None, &[]).await;
         let ids: Vec<Uuid> = first["items"].as_array().unwrap().iter().chain(rest["items"].as_array().unwrap()).map(|h| id(&h["id"])).collect();
         assert_eq!(ids, seen);
+
+        // Rows added between pages: every row there at the start still comes once.
+        let mut again = Vec::new();
+        let mut after: Option<String> = None;
+        let mut added = 0;
+        loop {
+            let data = app.gql_ok(SEARCH, json!({ "q": "budget", "first": 2, "after": after })).await;
+            let page = &data["search"];
+            again.extend(page["edges"].as_array().unwrap().iter().map(|e| id(&e["node"]["id"])));
+            if added < 3 {
+                // One that ranks first, one in the middle, one last.
+                for text in ["budget budget", "budget deficit budget deficit budget deficit in year 9", "budget deficit budget deficit budget deficit budget deficit budget deficit budget deficit budget deficit budget deficit and more words in year 8"] {
+                    app.create_claim(json!({ "kind": "OTHER", "text": text })).await;
+                }
+                added += 3;
+            }
+            if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        }
+        for original in &created {
+            assert_eq!(again.iter().filter(|x| *x == original).count(), 1, "{again:?}");
+        }
     }
 
     async fn words_are_stemmed_in_the_language_of_their_article(app: TestApp) {
