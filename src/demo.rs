@@ -275,6 +275,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
                     quote: spec.quote.map(str::to_owned),
                     setting: spec.setting.map(str::to_owned),
                     quantity: spec.quantity,
+                    language: None,
                     appearances: vec![NewAppearance {
                         article_id: article.id,
                         excerpt: spec.excerpt.to_owned(),

@@ -154,6 +154,7 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                 current_verdict: None,
                 quote: None,
                 setting: None,
+                language: None,
                 subject: None,
                 measure: None,
                 value: None,

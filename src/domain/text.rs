@@ -228,3 +228,22 @@ impl Validator {
         self.0
     }
 }
+
+/// A BCP 47-style language tag ("en", "fr-FR", "zh-Hant"): letters, digits and hyphens,
+/// 2 to 35 characters, starting with a letter; blank is none.
+pub fn language_tag(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(tag) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let valid = (2..=35).contains(&tag.len())
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if valid {
+        Ok(Some(tag.to_owned()))
+    } else {
+        Err(FieldError::new(
+            field,
+            "must be a language tag such as 'en' or 'fr-FR'",
+        ))
+    }
+}

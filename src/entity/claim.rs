@@ -19,6 +19,8 @@ pub struct Model {
     pub quote: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub setting: Option<String>,
+    /// Its language (a BCP 47 tag).
+    pub language: Option<String>,
     pub subject: Option<String>,
     pub measure: Option<String>,
     pub value: Option<String>,

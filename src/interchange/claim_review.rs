@@ -99,6 +99,9 @@ pub async fn document(
     if let Some(made) = made {
         item.insert("datePublished".into(), json!(date(made)));
     }
+    if let Some(language) = &claim.language {
+        item.insert("inLanguage".into(), json!(language));
+    }
     if !appearance.is_empty() {
         item.insert("firstAppearance".into(), appearance[0].clone());
         item.insert("appearance".into(), json!(appearance));

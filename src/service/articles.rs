@@ -55,22 +55,8 @@ fn parse_title(raw: &str) -> Result<String, FieldError> {
     BoundedText::parse("input.title", raw, 1000).map(BoundedText::into_inner)
 }
 
-/// A BCP 47-ish language tag: letters, digits and hyphens, 2 to 35 characters.
 fn parse_language(raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(tag) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let valid = (2..=35).contains(&tag.len())
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    if valid {
-        Ok(Some(tag.to_owned()))
-    } else {
-        Err(FieldError::new(
-            "input.language",
-            "must be a language tag such as 'en' or 'fr-FR'",
-        ))
-    }
+    crate::domain::language_tag("input.language", raw)
 }
 
 fn parse_body(raw: &str) -> Result<String, FieldError> {

@@ -453,6 +453,8 @@ pub async fn accept(
             quote: current.quote.clone(),
             setting: current.setting.clone(),
             quantity,
+            // The language of the article it was found in.
+            language: article.language.clone(),
             appearances: vec![NewAppearance {
                 article_id: article.id,
                 excerpt: excerpt(&article.body, &current),

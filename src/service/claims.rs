@@ -33,6 +33,8 @@ pub struct NewClaim {
     pub quote: Option<String>,
     pub setting: Option<String>,
     pub quantity: Option<RawQuantity>,
+    /// A BCP 47 tag; absent: the language of the first article it appeared in.
+    pub language: Option<String>,
     pub appearances: Vec<NewAppearance>,
     /// Set by imports only.
     pub origin: Option<super::Origin>,
@@ -48,6 +50,7 @@ pub struct ClaimPatch {
     pub quote: Patch<String>,
     pub setting: Patch<String>,
     pub quantity: Patch<RawQuantity>,
+    pub language: Patch<String>,
 }
 
 impl ClaimPatch {
@@ -62,6 +65,7 @@ impl ClaimPatch {
             quote,
             setting,
             quantity,
+            language,
         } = self;
         kind.is_none()
             && text.is_none()
@@ -69,6 +73,7 @@ impl ClaimPatch {
             && quote.is_none()
             && setting.is_none()
             && quantity.is_none()
+            && language.is_none()
     }
 }
 
@@ -224,7 +229,8 @@ pub fn snapshot(model: &claim::Model) -> Value {
     json!({
         "kind": model.kind, "text": model.text, "speaker_id": model.speaker_id,
         "status": model.status, "current_verdict": model.current_verdict,
-        "quote": model.quote, "setting": model.setting, "subject": model.subject,
+        "quote": model.quote, "setting": model.setting, "language": model.language,
+        "subject": model.subject,
         "measure": model.measure, "value": model.value, "lower": model.lower_bound,
         "upper": model.upper_bound, "unit": model.unit, "approximate": model.approximate,
         "as_of": model.as_of, "version": model.version,
@@ -266,6 +272,10 @@ pub async fn create(
             .map(Some),
         None => Some(None),
     };
+    let language = v.check(crate::domain::language_tag(
+        "input.language",
+        input.language.as_deref(),
+    ));
     let status = input.status.unwrap_or(ClaimStatus::Unreviewed);
     if !matches!(status, ClaimStatus::Unreviewed | ClaimStatus::InReview) {
         v.check::<()>(Err(FieldError::new(
@@ -279,7 +289,8 @@ pub async fn create(
         .enumerate()
         .filter_map(|(i, a)| v.check_all(a.parse(&format!("input.appearances.{i}"))))
         .collect();
-    let (Some(text), Some(quote), Some(setting), Some(quantity)) = (text, quote, setting, quantity)
+    let (Some(text), Some(quote), Some(setting), Some(quantity), Some(language)) =
+        (text, quote, setting, quantity, language)
     else {
         return Err(AppError::Validation(v.into_errors()));
     };
@@ -291,6 +302,17 @@ pub async fn create(
 
     let txn = begin_write(db).await?;
     ensure_speaker(&txn, input.speaker_id).await?;
+    // Unless given, a claim is in the language of the first article it appeared in.
+    let language = match (language, input.appearances.first()) {
+        (Some(language), _) => Some(language),
+        (None, Some(first)) => match super::articles::find(&txn, first.article_id).await {
+            Ok(article) => article.language,
+            // Reported with the appearance's own check below.
+            Err(AppError::NotFound { .. }) => None,
+            Err(error) => return Err(error),
+        },
+        (None, None) => None,
+    };
     let at = input.origin.as_ref().map_or_else(now, |o| o.at);
     let mut model = claim::Model {
         id: input.origin.as_ref().map_or_else(Uuid::now_v7, |o| o.id),
@@ -301,6 +323,7 @@ pub async fn create(
         current_verdict: None,
         quote: None,
         setting: None,
+        language,
         subject: None,
         measure: None,
         value: None,
@@ -366,6 +389,9 @@ pub async fn update(
     let setting = patch
         .setting
         .map(|s| v.check(parse_optional("input.setting", s.as_deref(), 1000)));
+    let language = patch
+        .language
+        .map(|l| v.check(crate::domain::language_tag("input.language", l.as_deref())));
     let quantity = patch.quantity.map(|q| match q {
         Some(raw) => v
             .check_all(Quantity::parse("input.quantity", raw))
@@ -424,6 +450,7 @@ pub async fn update(
         text,
         speaker_id: patch.speaker_id.unwrap_or(current.speaker_id),
         status: patch.status.unwrap_or(current_status),
+        language: language.map_or(current.language.clone(), Option::flatten),
         version: current.version + 1,
         updated_at: now(),
         ..current.clone()

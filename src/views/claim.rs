@@ -27,6 +27,9 @@ pub struct Claim {
     pub quote: Option<String>,
     /// Where or to whom it was said ("told a joint session of Parliament at Versailles").
     pub setting: Option<String>,
+    /// Its language, a BCP 47 tag (`en`, `fr-FR`): set by hand, on import, or taken from
+    /// the article it was found in.
+    pub language: Option<String>,
     /// Quantity claims: the figure.
     pub quantity: Option<Quantity>,
     /// Incremented by every change; pass it back as `expectedVersion` when updating.
@@ -91,6 +94,7 @@ impl From<claim::Model> for Claim {
             current_verdict: m.current_verdict,
             quote: m.quote,
             setting: m.setting,
+            language: m.language,
             quantity,
             version: m.version,
             created_at: m.created_at,

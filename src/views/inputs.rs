@@ -246,6 +246,9 @@ pub struct CreateClaimInput {
     pub setting: Option<String>,
     /// Quantity claims (required for them, refused for others): the figure.
     pub quantity: Option<QuantityInput>,
+    /// Its language, a BCP 47 tag such as `en` or `fr-FR` (default: the language of the
+    /// first article it appeared in).
+    pub language: Option<String>,
     /// Articles it appeared in.
     #[graphql(default)]
     #[serde(default)]
@@ -262,6 +265,7 @@ impl From<CreateClaimInput> for NewClaim {
             quote: i.quote,
             setting: i.setting,
             quantity: i.quantity.map(Into::into),
+            language: i.language,
             appearances: i.appearances.into_iter().map(Into::into).collect(),
             origin: None,
         }
@@ -294,6 +298,10 @@ pub struct UpdateClaimInput {
     #[serde(default)]
     #[schema(value_type = Option<QuantityInput>)]
     pub quantity: MaybeUndefined<QuantityInput>,
+    /// A new language (a BCP 47 tag); null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub language: MaybeUndefined<String>,
 }
 
 impl From<UpdateClaimInput> for ClaimPatch {
@@ -306,6 +314,7 @@ impl From<UpdateClaimInput> for ClaimPatch {
             quote: patch(i.quote),
             setting: patch(i.setting),
             quantity: patch(i.quantity).map(|q| q.map(Into::into)),
+            language: patch(i.language),
         }
     }
 }

@@ -279,3 +279,48 @@ both_backends! {
         assert_eq!(data["after"]["speaker"]["name"], "François Hollande");
     }
 }
+
+both_backends! {
+    async fn a_claim_carries_its_language_into_search_and_claimreview(app: TestApp) {
+        // Given by hand; checked as a language tag.
+        let given = app.create_claim(json!({ "kind": "OTHER", "text": "La guerre est déclarée", "language": "fr-FR" })).await;
+        let language = app.gql_ok("query($id: UUID!) { claim(id: $id) { language } }", json!({ "id": given["id"] })).await;
+        assert_eq!(language["claim"]["language"], "fr-FR");
+        let bad = app
+            .graphql("mutation { createClaim(input: { kind: OTHER, text: \"x\", language: \"not a tag\" }) { id } }", json!({}))
+            .await;
+        assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{bad}");
+        assert_eq!(bad["errors"][0]["extensions"]["field"], "input.language", "{bad}");
+
+        // Absent: the language of the first article it appeared in.
+        let article = app
+            .gql_ok("mutation { createArticle(input: { url: \"https://zeitung.example/a\", title: \"Wahl\", language: \"de\", body: \"Die Wahlbeteiligung lag bei 70 Prozent.\" }) { id } }", json!({}))
+            .await;
+        let article = id(&article["createArticle"]["id"]);
+        let found = app
+            .create_claim(json!({ "kind": "OTHER", "text": "Die Wahlbeteiligung lag bei 70 Prozent", "appearances": [{ "articleId": article, "excerpt": "Die Wahlbeteiligung lag bei 70 Prozent" }] }))
+            .await;
+        let claim = app.gql_ok("query($id: UUID!) { claim(id: $id) { language version } }", json!({ "id": found["id"] })).await;
+        assert_eq!(claim["claim"]["language"], "de");
+
+        // Changed by hand, and cleared with null.
+        let changed = update_claim(app, &found, 1, json!({ "language": "de-AT" })).await;
+        assert!(changed.get("errors").is_none(), "{changed}");
+        let language = app.gql_ok("query($id: UUID!) { claim(id: $id) { language } }", json!({ "id": found["id"] })).await;
+        assert_eq!(language["claim"]["language"], "de-AT");
+        let (status, _, body) = app.rest(reqwest::Method::GET, &format!("/api/v1/claims/{}", found["id"].as_str().unwrap()), Some(claimtrack::domain::Role::Viewer), None, &[]).await;
+        assert_eq!((status, body["language"].as_str()), (200, Some("de-AT")), "{body}");
+
+        // ClaimReview says what language the claim was made in.
+        app.record_verification(id(&found["id"]), "TRUE").await;
+        let (status, _, review) = app
+            .rest(reqwest::Method::GET, &format!("/api/v1/claims/{}/claimreview", found["id"].as_str().unwrap()), Some(claimtrack::domain::Role::Viewer), None, &[])
+            .await;
+        assert_eq!(status, 200, "{review}");
+        assert_eq!(review["itemReviewed"]["inLanguage"], "de-AT", "{review}");
+        let cleared = update_claim(app, &found, 3, json!({ "language": null })).await;
+        assert!(cleared.get("errors").is_none(), "{cleared}");
+        let language = app.gql_ok("query($id: UUID!) { claim(id: $id) { language } }", json!({ "id": found["id"] })).await;
+        assert!(language["claim"]["language"].is_null());
+    }
+}

@@ -395,6 +395,7 @@ fn claim_fields(set: &SelectionSet, limits: PageLimits) -> Option<Fields<ClaimFi
                         "currentVerdict" => Some(C::CurrentVerdict),
                         "quote" => Some(C::Quote),
                         "setting" => Some(C::Setting),
+                        "language" => Some(C::Language),
                         "version" => Some(C::Version),
                         "createdAt" => Some(C::CreatedAt),
                         "updatedAt" => Some(C::UpdatedAt),

@@ -72,7 +72,8 @@ attributes! {
         Text => ("text", Plain), SpeakerId => ("speaker_id", Id),
         Status => ("status", Enum(spellings::<ClaimStatus>)),
         CurrentVerdict => ("current_verdict", Enum(spellings::<Verdict>)), Quote => ("quote", Plain),
-        Setting => ("setting", Plain), Version => ("version", Plain),
+        Setting => ("setting", Plain), Language => ("language", Plain),
+        Version => ("version", Plain),
         CreatedAt => ("created_at", Time), UpdatedAt => ("updated_at", Time),
     }
 }

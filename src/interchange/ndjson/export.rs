@@ -69,6 +69,7 @@ async fn claim_records(
                     .and_then(|id| parties.get(&id))
                     .map(source_record),
                 status: Some(c.status),
+                language: c.language.clone(),
                 quantity: c.measure.clone().map(|measure| QuantityRecord {
                     subject: c.subject.clone(),
                     measure,

@@ -259,6 +259,7 @@ async fn import_claim(
                 quote: record.quote.clone(),
                 setting: record.setting.clone(),
                 quantity: q,
+                language: record.language.clone(),
                 appearances: appearance.into_iter().collect(),
                 origin: record.id.map(|id| Origin {
                     id,

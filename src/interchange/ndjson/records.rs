@@ -71,6 +71,9 @@ pub struct ClaimRecord {
     pub quote: Option<String>,
     #[serde(default)]
     pub setting: Option<String>,
+    /// Its language (a BCP 47 tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(default)]
     pub quantity: Option<QuantityRecord>,
     /// Where it appears in this line's article.

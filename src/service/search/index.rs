@@ -165,8 +165,8 @@ impl Documents {
     }
 
     /// Claims: text and quote; speaker, subject and measure; the summaries of their
-    /// standing (unretracted) verdicts. Stemmed in the language of the first article
-    /// they appeared in.
+    /// standing (unretracted) verdicts. Stemmed in their language, else in that of the
+    /// first article they appeared in.
     async fn claims(&mut self, db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), AppError> {
         let claims = claim::Entity::find()
             .filter(claim::Column::Id.is_in(ids.iter().copied()))
@@ -227,10 +227,13 @@ impl Documents {
         self.gone
             .extend(ids.iter().filter(|id| !found.contains(id)));
         for c in &claims {
-            let language = first_article
-                .get(&c.id)
-                .and_then(|a| languages.get(a))
-                .and_then(Option::as_deref);
+            // Its own language, else its first article's.
+            let language = c.language.as_deref().or_else(|| {
+                first_article
+                    .get(&c.id)
+                    .and_then(|a| languages.get(a))
+                    .and_then(Option::as_deref)
+            });
             let quote = c.quote.as_deref().filter(|q| !same_words(q, &c.text));
             let speaker = c
                 .speaker_id
