@@ -148,6 +148,18 @@ impl ArticleMutation {
 
 #[ComplexObject]
 impl views::Article {
+    /// Every write to this article, oldest first unless `orderBy` says otherwise.
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        order_by: Option<super::connection::ListOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::connection::AuditEventConnection> {
+        let of = super::claim::Trail::Record("article", self.id);
+        super::claim::trail(ctx, of, order_by, first, after).await
+    }
+
     /// Its tags, by name.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<views::Tag>> {
         super::tag::tags_of(ctx, crate::service::tags::Link::Article, self.id).await

@@ -76,6 +76,29 @@ impl ClaimQuery {
             .gql()
     }
 
+    /// The audit trail of any record by its type (`claim`, `article`, `source`,
+    /// `verification`, `appearance`, `note`, `tag`, `candidate`, `conflict`,
+    /// `webhook_endpoint`, `api_key`, `principal`) and id, including deleted and merged
+    /// records: their own events, oldest first unless `orderBy` says otherwise.
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        entity_type: String,
+        entity_id: Uuid,
+        order_by: Option<ListOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<AuditEventConnection> {
+        trail(
+            ctx,
+            Trail::Record(&entity_type, entity_id),
+            order_by,
+            first,
+            after,
+        )
+        .await
+    }
+
     /// Claims, newest first unless `orderBy` says otherwise.
     async fn claims(
         &self,
@@ -360,20 +383,72 @@ impl views::Claim {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<AuditEventConnection> {
-        let c = request_ctx(ctx)?;
-        let order = order_by.map(ListOrder::from).unwrap_or(ListOrder {
-            field: SortField::CreatedAt,
-            direction: Direction::Asc,
-        });
-        let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
-        let rows = audit::for_claim(&c.state.db, c.actor, self.id, &page)
-            .await
-            .gql()?;
-        Ok(connection(
-            rows.map(views::AuditEvent::from),
-            TotalCount::unknown(),
-        ))
+        trail(ctx, Trail::Claim(self.id), order_by, first, after).await
     }
+
+    /// Its verdict as it stood at `asOf` (now when omitted): the latest verification
+    /// recorded by then that had not been retracted by then; null when none had been.
+    async fn verdict(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> async_graphql::Result<Option<crate::domain::Verdict>> {
+        let Some(at) = as_of else {
+            return Ok(self.current_verdict);
+        };
+        Ok(self
+            .standing_verification(ctx, Some(at))
+            .await?
+            .map(|v| v.verdict))
+    }
+
+    /// The verification that stood at `asOf` (now when omitted), by the rule of
+    /// `verdict(asOf:)`; null when none did.
+    async fn standing_verification(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> async_graphql::Result<Option<views::Verification>> {
+        let c = request_ctx(ctx)?;
+        let at = as_of.unwrap_or_else(crate::service::now);
+        crate::service::verifications::standing_as_of(&c.state.db, c.actor, self.id, at)
+            .await
+            .map(|v| v.map(Into::into))
+            .gql()
+    }
+}
+
+/// Whose audit trail to page through.
+pub(super) enum Trail<'a> {
+    /// A claim's, with its appearances' and verifications' events.
+    Claim(Uuid),
+    /// One record's own events (it may be deleted).
+    Record(&'a str, Uuid),
+}
+
+/// A page of an audit trail, oldest first unless `order_by` says otherwise.
+pub(super) async fn trail(
+    ctx: &Context<'_>,
+    of: Trail<'_>,
+    order_by: Option<ListOrderInput>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<AuditEventConnection> {
+    let c = request_ctx(ctx)?;
+    let order = order_by.map(ListOrder::from).unwrap_or(ListOrder {
+        field: SortField::CreatedAt,
+        direction: Direction::Asc,
+    });
+    let page = page_request(c.state.page_limits(), first, after.as_deref(), order)?;
+    let rows = match of {
+        Trail::Claim(id) => audit::for_claim(&c.state.db, c.actor, id, &page).await,
+        Trail::Record(kind, id) => audit::for_record(&c.state.db, c.actor, kind, id, &page).await,
+    }
+    .gql()?;
+    Ok(connection(
+        rows.map(views::AuditEvent::from),
+        TotalCount::unknown(),
+    ))
 }
 
 #[ComplexObject]

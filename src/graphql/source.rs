@@ -131,6 +131,18 @@ impl SourceMutation {
 
 #[ComplexObject]
 impl views::Source {
+    /// Every write to this source, oldest first unless `orderBy` says otherwise.
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        order_by: Option<super::connection::ListOrderInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::connection::AuditEventConnection> {
+        let of = super::claim::Trail::Record("source", self.id);
+        super::claim::trail(ctx, of, order_by, first, after).await
+    }
+
     /// Claims attributed to this source, newest first unless `orderBy` says otherwise.
     async fn claims(
         &self,

@@ -57,6 +57,11 @@ pub fn scope() -> actix_web::Scope {
                 .default_service(web::to(super::method_not_allowed)),
         )
         .service(
+            web::resource("/{id}/standing")
+                .route(web::get().to(super::verifications::get_standing))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .service(
             web::resource("/{id}/merge")
                 .route(web::post().to(merge_claim))
                 .default_service(web::to(super::method_not_allowed)),

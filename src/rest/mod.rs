@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod articles;
 pub mod assignments;
+pub mod audit;
 pub mod candidates;
 pub mod claims;
 pub mod idempotency;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(notes::scope())
         .service(tags::scope())
         .service(search::resources())
+        .service(audit::resource())
         .service(candidates::scope())
         .service(quantities::quantities_scope())
         .service(quantities::conflicts_scope())

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::problem::{FieldProblem, ProblemDetails};
 use super::{
-    articles, assignments, candidates, claims, interchange, notes, quantities, search, sources,
-    tags, verifications, webhooks,
+    articles, assignments, audit, candidates, claims, interchange, notes, quantities, search,
+    sources, tags, verifications, webhooks,
 };
 
 /// Declares the bearer scheme every route uses (API key or identity-provider JWT).
@@ -39,7 +39,8 @@ impl Modify for BearerScheme {
         notes::list_notes, notes::add_note, notes::get_note, notes::edit_note, notes::retract_note,
         tags::list_tags, tags::rename_tag, tags::delete_tag, tags::claim_tags, tags::tag_claim,
         tags::untag_claim, tags::article_tags, tags::tag_article, tags::untag_article,
-        search::search, search::checked_before,
+        search::search, search::checked_before, audit::list_audit_events,
+        verifications::get_standing,
         verifications::list_verifications, verifications::record_verification,
         verifications::get_verification, verifications::retract_verification,
         candidates::list_candidates, candidates::extract_claims, candidates::get_candidate,
@@ -59,6 +60,7 @@ impl Modify for BearerScheme {
         (name = "assignment", description = "Who checks what, by when: assignments, queues and the principals work goes to"),
         (name = "notes", description = "The team's internal discussion of claims and verifications (never in ClaimReview or the export)"),
         (name = "tags", description = "Topics on claims and articles; renaming a tag renames it everywhere"),
+        (name = "audit", description = "Who changed what, when: the trail of a claim or of any record, deleted ones included"),
         (name = "search", description = "Full-text search over claims, articles and sources, ranked, with highlighted passages"),
         (name = "verifications", description = "Append-only verdicts with evidence"),
         (name = "candidates", description = "Claims proposed by extraction from article text, until accepted or dismissed"),

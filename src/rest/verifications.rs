@@ -181,3 +181,53 @@ pub async fn retract_verification(
         &resource,
     ))
 }
+
+/// When to ask about.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfParams {
+    /// The instant (RFC 3339); default: now.
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A claim's standing at an instant.
+#[derive(Serialize, ToSchema)]
+pub struct Standing {
+    /// The instant asked about.
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    /// The verdict that stood then; null when none did.
+    pub verdict: Option<crate::domain::Verdict>,
+    /// The verification it came from.
+    pub verification: Option<VerificationResource>,
+}
+
+/// A claim's verdict as it stood at an instant: the latest verification recorded by
+/// then that had not been retracted by then (a retraction counts from its own time).
+#[utoipa::path(get, path = "/api/v1/claims/{id}/standing", tag = "verifications",
+    params(("id" = Uuid, Path, description = "Claim id"), AsOfParams),
+    responses(
+        (status = 200, description = "The standing then", body = Standing),
+        (status = 400, description = "Invalid instant", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_standing(
+    db: RequestDb,
+    actor: Actor,
+    id: web::Path<Uuid>,
+    params: web::Query<AsOfParams>,
+) -> RestResult {
+    let claim = claims::get(&db.get(), &actor, *id).await?;
+    let as_of = params.as_of.unwrap_or_else(crate::service::now);
+    let standing = verifications::standing_as_of(&db.get(), &actor, claim.id, as_of).await?;
+    let verdict = standing.as_ref().map(|v| v.verdict);
+    let verification = match standing {
+        Some(row) => resources(&db.get(), &actor, vec![row]).await?.pop(),
+        None => None,
+    };
+    Ok(actix_web::HttpResponse::Ok().json(Standing {
+        as_of,
+        verdict,
+        verification,
+    }))
+}

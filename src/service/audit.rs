@@ -134,6 +134,52 @@ pub async fn for_claim(
     .await
 }
 
+/// What an audit trail can be asked about: the kinds of records writes are recorded for.
+pub const RECORD_TYPES: &[&str] = &[
+    "claim",
+    "article",
+    "source",
+    "verification",
+    "appearance",
+    "note",
+    "tag",
+    "candidate",
+    "conflict",
+    "webhook_endpoint",
+    "api_key",
+    "principal",
+];
+
+/// The trail of one record by its own events (an article's, a source's, a deleted
+/// claim's: events outlive their records), oldest first unless the page asks otherwise.
+pub async fn for_record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entity_type: &str,
+    entity_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<audit_event::Model>, AppError> {
+    require(actor, Role::Viewer)?;
+    if !RECORD_TYPES.contains(&entity_type) {
+        return Err(AppError::invalid(
+            "entityType",
+            format!("must be one of {}", RECORD_TYPES.join(", ")),
+        ));
+    }
+    let select = audit_event::Entity::find()
+        .filter(audit_event::Column::EntityType.eq(entity_type))
+        .filter(audit_event::Column::EntityId.eq(entity_id));
+    fetch_page(
+        db,
+        select,
+        audit_event::Column::OccurredAt,
+        audit_event::Column::Id,
+        page,
+        |e| (e.occurred_at, e.id),
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

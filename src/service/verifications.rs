@@ -435,6 +435,33 @@ pub async fn standing_per_claim(
     .await
 }
 
+/// The verification that stood for a claim at `at`: the latest recorded by then and not
+/// retracted by then (a retraction counts from its own time). `None`: no verdict then.
+pub async fn standing_as_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    claim_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Option<verification::Model>, AppError> {
+    require(actor, Role::Viewer)?;
+    Ok(verification::Entity::find()
+        .filter(verification::Column::ClaimId.eq(claim_id))
+        .filter(verification::Column::CreatedAt.lte(at))
+        .filter(
+            verification::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(retraction::Column::VerificationId)
+                    .from(retraction::Entity)
+                    .and_where(retraction::Column::CreatedAt.lte(at))
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(verification::Column::CreatedAt)
+        .order_by_desc(verification::Column::Id)
+        .one(db)
+        .await?)
+}
+
 /// Citations of each verification, in position order (batch loading).
 pub async fn citations_of(
     db: &impl ConnectionTrait,
@@ -495,7 +522,9 @@ impl SpeakerRecord {
 }
 
 /// The speaker record of `source_id` over `[from, to)` (open ends: no bound), in one
-/// statement. Needs the viewer role.
+/// statement: each claim counted by its latest verdict recorded in the window that had
+/// not been retracted by the window's end (the rule of `standing_as_of`). Needs the
+/// viewer role.
 pub async fn speaker_record(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -518,16 +547,22 @@ pub async fn speaker_record(
         values.push(from.into());
         window.push_str(&format!(" AND v.created_at >= {}", p(values.len())));
     }
+    // As of the window's end: verdicts recorded before it, retractions made before it
+    // (a verdict retracted later still stood then).
+    let mut retracted_by = String::new();
     if let Some(to) = to {
         values.push(to.into());
         window.push_str(&format!(" AND v.created_at < {}", p(values.len())));
+        // Bound again: SQLite's placeholders are positional.
+        values.push(to.into());
+        retracted_by = format!(" AND r.created_at < {}", p(values.len()));
     }
     let sql = format!(
         "SELECT verdict, count(*) AS n FROM (SELECT v.verdict, ROW_NUMBER() OVER \
          (PARTITION BY v.claim_id ORDER BY v.created_at DESC, v.id DESC) AS latest \
          FROM verifications v JOIN claims c ON c.id = v.claim_id \
          WHERE c.speaker_id = {}{window} \
-         AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.verification_id = v.id)) t \
+         AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.verification_id = v.id{retracted_by})) t \
          WHERE latest = 1 GROUP BY verdict",
         p(1)
     );

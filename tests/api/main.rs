@@ -13,6 +13,7 @@ mod claims;
 mod compiled;
 mod demo;
 mod extraction;
+mod history;
 mod hostile;
 mod http;
 mod interchange;

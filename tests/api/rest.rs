@@ -337,6 +337,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/notes/{id}/retraction"),
     ("get", "/api/v1/tags"),
     ("get", "/api/v1/search"),
+    ("get", "/api/v1/audit-events"),
+    ("get", "/api/v1/claims/{id}/standing"),
     ("post", "/api/v1/claims/{id}/merge"),
     ("post", "/api/v1/checked-before"),
     ("patch", "/api/v1/tags/{id}"),
