@@ -260,9 +260,28 @@ fn write_script(targets: usize) -> String {
 /// What the load generator sends.
 #[derive(Clone)]
 enum Load {
-    Dashboard { status: Option<&'static str> },
-    Verify { claims: Arc<Vec<String>> },
+    Dashboard {
+        status: Option<&'static str>,
+    },
+    Verify {
+        claims: Arc<Vec<String>>,
+    },
+    /// Full-text search, ranked with snippets: a word most claims of one kind share
+    /// with a word that narrows it, in turn for each item number.
+    Search,
+    /// "Checked before?" on a text close to a seeded quantity claim.
+    CheckedBefore,
 }
+
+/// What the search runs look for (the seeded texts: "deaths reported in story 42",
+/// "Said they will act on point 17", verdict summaries "Checked claim 9, review 1").
+const SEARCH: &str = "query Search($q: String!) { search(query: $q, first: 20) {
+    edges { score node { __typename ... on Claim { id text currentVerdict } ... on Article { id title } ... on Source { id name } }
+      snippets { field html } } } }";
+const CHECKED_BEFORE: &str =
+    "query Checked($text: String!) { checkedBefore(text: $text, first: 5) {
+    score claim { id text currentVerdict } } }";
+const MEASURE_WORDS: &[&str] = &["deaths", "injured", "budget", "strikes"];
 
 impl Load {
     fn body(&self, n: usize) -> Value {
@@ -274,6 +293,14 @@ impl Load {
             Load::Verify { claims } => json!({
                 "query": "mutation($claim: UUID!) { recordVerification(claimId: $claim, input: { verdict: MIXED, summary: \"bench\" }) { id } }",
                 "variables": { "claim": claims[n % claims.len()] }
+            }),
+            Load::Search => json!({
+                "query": SEARCH,
+                "variables": { "q": format!("{} story {}", MEASURE_WORDS[n % MEASURE_WORDS.len()], n % 10_000) }
+            }),
+            Load::CheckedBefore => json!({
+                "query": CHECKED_BEFORE,
+                "variables": { "text": format!("Officials said {} were reported in story {}", MEASURE_WORDS[n % MEASURE_WORDS.len()], n % 10_000) }
             }),
         }
     }
@@ -839,6 +866,19 @@ pub async fn run(
             (viewer.secret.clone(), Some((viewer, checker)))
         }
     };
+    if writes {
+        // The search index, built before the server starts (else it builds in the
+        // background while the runs measure).
+        let started = Instant::now();
+        claimtrack::service::search::index::start(&db).await?;
+        let indexed = claimtrack::service::search::index::rebuild(&db).await?;
+        if indexed > 0 {
+            println!(
+                "search index built in {:.1} s: {indexed} records",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
     let server = start_server(settings, config.map(PathBuf::as_path), writes).await?;
     let measured = measure(
         settings,
@@ -855,6 +895,38 @@ pub async fn run(
         keys::revoke(&db, &operator, &checker.record.key.id.to_string()).await?;
     }
     measured
+}
+
+/// Waits until the search index has followed the outbox to its end (at most two
+/// minutes).
+async fn index_caught_up(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let backend = db.get_database_backend();
+    let position = |sql: &'static str| async move {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+            .await?;
+        anyhow::Ok(match row {
+            Some(row) => Some((
+                row.try_get::<i64>("", "tx")?,
+                row.try_get::<i64>("", "seq")?,
+            )),
+            None => None,
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let head = position("SELECT tx, seq FROM outbox_events ORDER BY tx DESC, seq DESC LIMIT 1")
+            .await?;
+        let cursor =
+            position("SELECT tx, seq FROM outbox_cursors WHERE name = 'search.v1'").await?;
+        if head.is_none() || cursor >= head {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("the search index did not catch up with the writes in two minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The runs: dashboards against their SQL baseline and, with `checker`, the verification
@@ -949,6 +1021,16 @@ async fn measure(
                 Some(ours.per_second / raw.per_second),
             ));
         }
+        for (load, name) in [
+            (Load::Search, "GraphQL search (ranked, snippets)"),
+            (Load::CheckedBefore, "GraphQL checkedBefore"),
+        ] {
+            let cpu = DbCpu::start(backend);
+            let figures =
+                cpu.per_request(drive(server, viewer, load, concurrency, options.duration).await);
+            check(name, concurrency, &figures, true);
+            table.push(row(name, concurrency, &figures, None));
+        }
         let Some(checker) = checker else {
             continue;
         };
@@ -1011,6 +1093,14 @@ async fn measure(
             concurrency,
             &ours,
             Some(ours.per_second / raw.per_second),
+        ));
+        // The reads that follow are measured on a settled service: the search index
+        // catches up with the writes first, as it would between bursts.
+        let started = Instant::now();
+        index_caught_up(db).await?;
+        notes.push(format!(
+            "search index caught up with the writes at concurrency {concurrency} in {:.1} s",
+            started.elapsed().as_secs_f64()
         ));
     }
     if checker.is_some() {

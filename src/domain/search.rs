@@ -271,6 +271,19 @@ impl Query {
         })
     }
 
+    /// A query for records holding all of `words` (none: `None`).
+    pub fn all_of(words: &[String]) -> Option<Self> {
+        let all: Vec<Vec<Item>> = words
+            .iter()
+            .take(MAX_QUERY_ITEMS)
+            .map(|w| vec![Item(vec![w.clone()])])
+            .collect();
+        (!all.is_empty()).then(|| Self {
+            all,
+            none: Vec::new(),
+        })
+    }
+
     /// The search terms an item stands for: its words' terms in each language (one
     /// list per distinct spelling).
     fn forms(item: &Item) -> Vec<Vec<String>> {

@@ -680,7 +680,7 @@ pub(crate) fn filtered(filter: &ClaimFilter, backend: DbBackend) -> sea_orm::Sel
 /// that callers find what they have just written.
 pub(crate) async fn prepare_search(db: &impl Db, filter: &ClaimFilter) -> Result<(), AppError> {
     if filter.search.is_some() {
-        super::search::index::catch_up(db).await?;
+        super::search::index::freshen(db).await?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Db, begin_write, now, require};
 use crate::domain::{Actor, Role};
-use crate::entity::principal;
+use crate::entity::{api_key, principal};
 use crate::error::AppError;
 
 pub(crate) const ENTITY: &str = "principal";
@@ -109,16 +109,33 @@ pub async fn by_ids(
         .await?)
 }
 
-/// Everyone claims can be assigned to (checkers, editors and admins), by name: what an
-/// editor picks an assignee from.
+/// Everyone claims can be assigned to (checkers, editors and admins who can still sign
+/// in), by name: what an editor picks an assignee from.
 pub async fn assignable(
     db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
 ) -> Result<Vec<principal::Model>, AppError> {
     require(actor, Role::Viewer)?;
     let roles = [Role::Checker, Role::Editor, Role::Admin].map(|r| r.as_str());
+    // Who can still sign in: an identity-provider token holder, or a key neither
+    // revoked nor expired. A principal whose keys are all gone can take no work.
+    let with_a_key = sea_orm::sea_query::Query::select()
+        .column(api_key::Column::PrincipalId)
+        .from(api_key::Entity)
+        .and_where(api_key::Column::RevokedAt.is_null())
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now())),
+        )
+        .to_owned();
     Ok(principal::Entity::find()
         .filter(principal::Column::Role.is_in(roles))
+        .filter(
+            sea_orm::Condition::any()
+                .add(principal::Column::Subject.is_not_null())
+                .add(principal::Column::Id.in_subquery(with_a_key)),
+        )
         .order_by_asc(principal::Column::Name)
         .order_by_asc(principal::Column::Id)
         .all(db)

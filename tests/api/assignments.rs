@@ -327,6 +327,19 @@ both_backends! {
         assert!(freed.get("errors").is_none(), "{freed}");
     }
 
+    async fn principals_whose_keys_are_all_revoked_are_not_offered(app: TestApp) {
+        let created = app
+            .gql_ok("mutation { createApiKey(input: { name: \"temp checker\", role: CHECKER }) { key { id } } }", json!({}))
+            .await;
+        let listed = app.gql_ok("{ assignablePrincipals { name } }", json!({})).await;
+        assert!(listed.to_string().contains("temp checker"), "{listed}");
+        app.gql_ok("mutation($id: UUID!) { revokeApiKey(id: $id) { id } }", json!({ "id": created["createApiKey"]["key"]["id"] }))
+            .await;
+        let listed = app.gql_ok("{ assignablePrincipals { name } }", json!({})).await;
+        assert!(!listed.to_string().contains("temp checker"), "{listed}");
+        assert!(listed.to_string().contains("test checker"), "{listed}");
+    }
+
     async fn subscribers_see_claims_assigned_and_given_back(app: TestApp) {
         let claim = new_claim(app, "Wages rose faster than prices").await;
         let mut socket = Socket::connect_as(&app.address, &app.bearer(Role::Viewer)).await;

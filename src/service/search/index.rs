@@ -3,8 +3,8 @@
 //! path (requests, batches, imports, other instances) reaches the index without each
 //! one having to remember it. A shared cursor says how far the index has followed; it
 //! moves in the same transaction as the documents it covers, so a crash loses nothing
-//! and two instances never index the same events twice. Searches catch up before they
-//! run, so a caller finds what it has just written.
+//! and two instances never index the same events twice. Searches first freshen the
+//! documents of the latest commits, so a caller finds what it has just written.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -182,24 +182,28 @@ impl Documents {
             .await?
             .into_iter()
             .collect();
-        let verifications = verification::Entity::find()
+        // The summaries of the verdicts that stand (not retracted), oldest first: only
+        // the columns needed, the retracted ones left out by the database.
+        let standing: Vec<(Uuid, String)> = verification::Entity::find()
+            .select_only()
+            .columns([verification::Column::ClaimId, verification::Column::Summary])
             .filter(verification::Column::ClaimId.is_in(ids.iter().copied()))
+            .filter(
+                verification::Column::Id.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(retraction::Column::VerificationId)
+                        .from(retraction::Entity)
+                        .to_owned(),
+                ),
+            )
             .order_by_asc(verification::Column::CreatedAt)
             .order_by_asc(verification::Column::Id)
+            .into_tuple()
             .all(db)
             .await?;
-        let retracted: HashSet<Uuid> = retraction::Entity::find()
-            .select_only()
-            .column(retraction::Column::VerificationId)
-            .filter(retraction::Column::VerificationId.is_in(verifications.iter().map(|v| v.id)))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
         let mut summaries: HashMap<Uuid, Vec<&str>> = HashMap::new();
-        for v in verifications.iter().filter(|v| !retracted.contains(&v.id)) {
-            summaries.entry(v.claim_id).or_default().push(&v.summary);
+        for (claim_id, summary) in &standing {
+            summaries.entry(*claim_id).or_default().push(summary);
         }
         let appearances: Vec<(Uuid, Uuid)> = appearance::Entity::find()
             .select_only()
@@ -364,7 +368,6 @@ pub async fn catch_up(db: &impl Db) -> Result<usize, AppError> {
         };
         let events = outbox::committed_after(db, position, BATCH).await?;
         let Some(last) = events.last() else {
-            refresh_unsettled(db, position).await?;
             return Ok(taken);
         };
         let last = Position::from(last);
@@ -386,26 +389,30 @@ pub async fn catch_up(db: &impl Db) -> Result<usize, AppError> {
         sea_orm::TransactionSession::commit(txn).await?;
         taken += events.len();
         if events.len() < BATCH as usize {
-            refresh_unsettled(db, last).await?;
             return Ok(taken);
         }
     }
 }
 
-/// Indexes the records of events committed after `position` but not yet settled
-/// (PostgreSQL: behind an older transaction still running, perhaps another client's),
-/// without moving the cursor: the caller finds its own writes now, and the cursor's
-/// pass indexes them again once they settle (the later read wins).
-async fn refresh_unsettled(db: &impl Db, position: Position) -> Result<(), AppError> {
-    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
-        // SQLite has one writer: whatever is visible is settled.
-        return Ok(());
-    }
+/// Brings the documents of what was committed since the index's cursor up to date
+/// before a search runs, so that a caller finds what it has just written, including
+/// commits not yet settled (PostgreSQL: behind an older transaction still running). The
+/// cursor is left to the background pass (`catch_up`), which indexes these again once
+/// they settle: the later read wins. Bounded: with a backlog of `BATCH` events or more
+/// (a burst of writes), the search runs on what is indexed and the background pass
+/// catches up, rather than every concurrent search repeating the same work.
+pub async fn freshen(db: &impl Db) -> Result<(), AppError> {
+    let Some(position) = outbox::cursor(db, CURSOR, false).await? else {
+        return start(db).await;
+    };
     let events = outbox::visible_after(db, position, BATCH).await?;
-    if events.is_empty() {
+    if events.is_empty() || events.len() >= BATCH as usize {
         return Ok(());
     }
     let documents = Documents::build(db, &Targets::of(db, &events).await?).await?;
+    if documents.upsert.is_empty() && documents.gone.is_empty() {
+        return Ok(());
+    }
     let txn = begin_write(db).await?;
     documents.write(&txn).await?;
     sea_orm::TransactionSession::commit(txn).await?;

@@ -111,6 +111,38 @@ pub(crate) fn ranked_documents(
     hits
 }
 
+/// How many claims match `query`, counted up to `cap` (past it the count stops): what
+/// tells a rare word from a common one without scanning every match.
+pub(crate) fn capped_count(
+    backend: DbBackend,
+    query: &SearchQuery,
+    cap: u64,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut matches = Query::select();
+    matches
+        .expr(Expr::val(1))
+        .from(search_document::Entity)
+        .and_where(search_document::Column::Kind.eq(SearchKind::Claim))
+        .limit(cap);
+    match backend {
+        DbBackend::Postgres => {
+            matches.and_where(postgres_match(query));
+        }
+        _ => {
+            matches
+                .inner_join(
+                    Alias::new("search_fts"),
+                    Expr::cust("search_fts.rowid = search_documents.doc"),
+                )
+                .and_where(sqlite_match(query));
+        }
+    }
+    Query::select()
+        .expr_as(Expr::cust("count(*)"), Alias::new("n"))
+        .from_subquery(matches, Alias::new("matches"))
+        .to_owned()
+}
+
 /// A search: what to look for, in which kinds of records, and the claim filters that
 /// claim hits must also pass (articles and sources are not filtered by them).
 #[derive(Clone, Debug)]
@@ -207,8 +239,8 @@ pub struct SearchPage {
     pub after: Option<SearchCursor>,
 }
 
-/// Runs `search`, most relevant first. The index first catches up with what has been
-/// committed, so that callers find what they have just written.
+/// Runs `search`, most relevant first. The latest commits are indexed first, so that
+/// callers find what they have just written.
 pub async fn search(
     db: &impl Db,
     actor: &Actor,
@@ -223,7 +255,7 @@ pub async fn search(
             has_previous_page: page.after.is_some(),
         });
     }
-    index::catch_up(db).await?;
+    index::freshen(db).await?;
     let backend = db.get_database_backend();
     use search_document::Column as C;
     let mut hits = ranked_documents(backend, &search.query, &search.kinds());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order};
 use uuid::Uuid;
 
-use super::{SearchKind, SearchQuery, index, ranked_documents};
+use super::{SearchKind, SearchQuery, capped_count, index, ranked_documents};
 use crate::domain::search::{language_code, words};
 use crate::domain::similarity::{Profile, scores};
 use crate::domain::{Actor, FieldError, NUL_MESSAGE, Role};
@@ -19,9 +19,11 @@ use crate::service::{Db, require};
 const POOL: u64 = 200;
 /// Longest text accepted, in characters (a pasted post or a paragraph).
 pub const MAX_TEXT_CHARS: usize = 10_000;
-/// Words of the text the pool is gathered by at most (the rarest-looking: figures, then
-/// the longest words).
+/// Words of the text looked up at most (the rarest-looking: figures, then the longest
+/// words).
 const POOL_WORDS: usize = 24;
+/// A word in this many claims or more is common: it does not gather the pool.
+const COMMON: u64 = 1_000;
 
 /// An existing claim and how likely it is the same claim, in `[0, 1]`.
 #[derive(Clone, Debug)]
@@ -67,11 +69,44 @@ pub async fn checked_before(
     });
     pool_words.dedup();
     pool_words.truncate(POOL_WORDS);
-    let Some(query) = SearchQuery::any_of(&pool_words) else {
+    if pool_words.is_empty() {
+        return Ok(Vec::new());
+    }
+    index::freshen(db).await?;
+    let backend = db.get_database_backend();
+    // The pool is gathered by the text's rare words: a claim sharing any of them is a
+    // candidate. Ranking every claim that shares a common word ("reported", "people")
+    // would cost the database a scan of most claims for each call.
+    let mut counted = Vec::with_capacity(pool_words.len());
+    for word in pool_words {
+        let Some(alone) = SearchQuery::any_of(std::slice::from_ref(&word)) else {
+            continue;
+        };
+        let row = db.query_one(&capped_count(backend, &alone, COMMON)).await?;
+        let n: i64 = match row {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        if n > 0 {
+            counted.push((n, word));
+        }
+    }
+    counted.sort();
+    let rare: Vec<String> = counted
+        .iter()
+        .filter(|(n, _)| *n < COMMON as i64)
+        .map(|(_, w)| w.clone())
+        .collect();
+    let query = if rare.is_empty() {
+        // Only common words: the claims holding the least common three together.
+        let least: Vec<String> = counted.iter().take(3).map(|(_, w)| w.clone()).collect();
+        SearchQuery::all_of(&least)
+    } else {
+        SearchQuery::any_of(&rare)
+    };
+    let Some(query) = query else {
         return Ok(Vec::new());
     };
-    index::catch_up(db).await?;
-    let backend = db.get_database_backend();
     let pool = ranked_documents(backend, &query, &[SearchKind::Claim]);
     let mut statement = sea_orm::sea_query::Query::select();
     statement
