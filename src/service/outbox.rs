@@ -5,6 +5,7 @@
 use std::sync::LazyLock;
 
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
     Statement,
@@ -156,6 +157,23 @@ pub(crate) async fn cursor(
         tx: c.tx,
         seq: c.seq,
     }))
+}
+
+/// Moves the reader named `name` to `to` (in the transaction that did what the events
+/// asked, after `cursor(…, lock: true)` found it where the reader started).
+pub(crate) async fn advance_cursor(
+    db: &impl ConnectionTrait,
+    name: &str,
+    to: Position,
+) -> Result<(), AppError> {
+    outbox_cursor::Entity::update_many()
+        .col_expr(outbox_cursor::Column::Tx, Expr::value(to.tx))
+        .col_expr(outbox_cursor::Column::Seq, Expr::value(to.seq))
+        .col_expr(outbox_cursor::Column::UpdatedAt, Expr::value(super::now()))
+        .filter(outbox_cursor::Column::Name.eq(name))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 #[derive(FromQueryResult)]

@@ -378,13 +378,7 @@ pub async fn catch_up(db: &impl Db) -> Result<usize, AppError> {
             continue;
         }
         documents.write(&txn).await?;
-        outbox_cursor::Entity::update_many()
-            .col_expr(outbox_cursor::Column::Tx, Expr::value(last.tx))
-            .col_expr(outbox_cursor::Column::Seq, Expr::value(last.seq))
-            .col_expr(outbox_cursor::Column::UpdatedAt, Expr::value(now()))
-            .filter(outbox_cursor::Column::Name.eq(CURSOR))
-            .exec(&txn)
-            .await?;
+        outbox::advance_cursor(&txn, CURSOR, last).await?;
         // Index rows are not outbox events: a plain commit wakes nobody.
         sea_orm::TransactionSession::commit(txn).await?;
         taken += events.len();

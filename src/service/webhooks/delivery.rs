@@ -85,13 +85,7 @@ pub async fn dispatch(db: &impl Db, shaper: &dyn Shaper, limit: u32) -> Result<u
                 .exec_without_returning(&txn)
                 .await?;
         }
-        outbox_cursor::Entity::update_many()
-            .col_expr(outbox_cursor::Column::Tx, Expr::value(last.tx))
-            .col_expr(outbox_cursor::Column::Seq, Expr::value(last.seq))
-            .col_expr(outbox_cursor::Column::UpdatedAt, Expr::value(now()))
-            .filter(outbox_cursor::Column::Name.eq(CURSOR))
-            .exec(&txn)
-            .await?;
+        outbox::advance_cursor(&txn, CURSOR, last).await?;
         // Deliveries and the cursor are not outbox events: a plain commit, which does not
         // wake this process's outbox readers (this dispatcher among them) for nothing.
         sea_orm::TransactionSession::commit(txn).await?;
