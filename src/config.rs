@@ -84,12 +84,15 @@ pub struct RestSettings {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicSettings {
-    /// Where readers find this organisation's fact-checks: ClaimReview `url`s are
-    /// `<base_url>/claims/<id>`.
+    /// Where readers reach this service: ClaimReview `url`s (unless a verification
+    /// names the newsroom's own article) are `<base_url>/reviews/<claim id>`.
     pub base_url: String,
     /// The fact-checking organisation (ClaimReview `author`).
     pub organization_name: String,
     pub organization_url: String,
+    /// The language reviews are published in (ClaimReview `inLanguage`, BCP 47) when a
+    /// verification does not give its own; empty: not stated.
+    pub review_language: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -215,8 +218,8 @@ pub struct GraphqlSettings {
     /// Answer dashboard-shaped `claims` queries with one JSON-building statement; off:
     /// every query goes through the resolvers.
     pub compiled_queries: bool,
+    /// Serve GraphiQL (embedded, offline) to browsers that GET /graphql.
     pub graphiql: bool,
-    pub graphiql_cdn: String,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

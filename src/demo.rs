@@ -306,6 +306,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoSummary, AppError> {
                     excerpt: Some("The final toll of the attacks was given as 130 dead.".into()),
                     stance: Stance::Context,
                 }],
+                publication: Default::default(),
                 origin: None,
             };
             verifications::record(db, &actor, claim.id, input).await?;

@@ -214,7 +214,7 @@ fn serve(
         hub.advanced(),
         Duration::from_secs(settings.live.safety_poll_secs.max(1)),
     ));
-    let graphiql = web::Data::new(GraphiqlPage::render(&settings.graphql));
+    let graphiql = web::Data::new(GraphiqlPage(settings.graphql.graphiql));
     let sockets = web::Data::new(graphql::socket::Gate::new(
         settings.live.max_pending_sockets_per_client,
     ));
@@ -264,6 +264,9 @@ fn serve(
             })
             .wrap(cors(&settings.cors))
             .wrap(TracingLogger::<crate::telemetry::RequestSpans>::new())
+            .route("/", web::get().to(crate::web::desk))
+            .route("/assets/{path:.*}", web::get().to(crate::web::asset))
+            .route("/reviews/{id}", web::get().to(crate::web::review))
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             // The GraphQL door authenticates in its handlers, after the cheap checks of

@@ -211,6 +211,9 @@ pub async fn seed(db: &DatabaseConnection, seed: u64, scale: f64) -> anyhow::Res
                     reviewer_id: Set(None),
                     reviewer_name: Set(format!("checker {}", v % 5)),
                     created_at: Set(checked),
+                    review_url: Set(None),
+                    claim_reviewed: Set(None),
+                    language: Set(None),
                 });
                 latest = Some(verdict);
             }

@@ -23,6 +23,7 @@ mod m20261201_000017_create_tags;
 mod m20261202_000018_create_search_documents;
 mod m20261202_000019_create_claim_merges;
 mod m20261202_000020_add_claim_language;
+mod m20261202_000021_add_review_publication;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_create_search_documents::Migration),
             Box::new(m20261202_000019_create_claim_merges::Migration),
             Box::new(m20261202_000020_add_claim_language::Migration),
+            Box::new(m20261202_000021_add_review_publication::Migration),
         ]
     }
 }

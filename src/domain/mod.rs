@@ -17,8 +17,8 @@ pub use claim_status::ClaimStatus;
 pub use enums::{CandidateStatus, ClaimKind, Priority, SourceKind, Stance};
 pub use quantity::Quantity;
 pub use text::{
-    BoundedText, FieldError, NUL_MESSAGE, Validator, char_slice, language_tag, locate, nul_path,
-    same_words,
+    BoundedText, FieldError, NUL_MESSAGE, Validator, char_slice, html_escape, language_tag, locate,
+    nul_path, same_words,
 };
 pub use verdict::Verdict;
 

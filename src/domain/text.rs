@@ -247,3 +247,19 @@ pub fn language_tag(field: &str, raw: Option<&str>) -> Result<Option<String>, Fi
         ))
     }
 }
+
+/// `text` safe inside HTML text and quoted attribute values.
+pub fn html_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}

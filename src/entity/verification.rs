@@ -17,6 +17,15 @@ pub struct Model {
     pub reviewer_id: Option<Uuid>,
     pub reviewer_name: String,
     pub created_at: DateTimeUtc,
+    /// The newsroom's own published fact-check article (the ClaimReview `url`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub review_url: Option<String>,
+    /// The claim as the published review words it (ClaimReview `claimReviewed`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub claim_reviewed: Option<String>,
+    /// The review's language (a BCP 47 tag).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,7 +27,6 @@ mod webhooks;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 
@@ -39,23 +38,8 @@ use crate::error::ErrorCode;
 use crate::state::AppState;
 pub use schema::{AppSchema, sdl};
 
-/// The GraphiQL page with its script base URL replaced by the configured one, rendered
-/// once at start-up.
-pub struct GraphiqlPage(pub Option<String>);
-
-impl GraphiqlPage {
-    pub fn render(settings: &crate::config::GraphqlSettings) -> Self {
-        if !settings.graphiql {
-            return Self(None);
-        }
-        let html = GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("claimtrack GraphiQL")
-            .finish();
-        let base = settings.graphiql_cdn.trim_end_matches('/');
-        Self(Some(html.replace("https://unpkg.com", base)))
-    }
-}
+/// Whether browsers that GET /graphql are given GraphiQL (`crate::web::graphiql`).
+pub struct GraphiqlPage(pub bool);
 
 fn loader(state: &AppState, actor: Actor) -> loaders::RequestLoader {
     DataLoader::with_cache(
@@ -352,13 +336,8 @@ pub async fn graphql_get(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html
-        && !query_string.contains("query=")
-        && let Some(page) = &graphiql.0
-    {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(page.clone());
+    if wants_html && !query_string.contains("query=") && graphiql.0 {
+        return crate::web::graphiql();
     }
     if !may_read_anonymously(&http, &authenticator) {
         return transport::unauthenticated();

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::config::PublicSettings;
-use crate::domain::{Actor, SourceKind, Verdict};
+use crate::domain::{Actor, ClaimStatus, Role, SourceKind, Verdict};
 use crate::error::AppError;
 use crate::service::pagination::{Direction, ListOrder, PageRequest, SortField};
 use crate::service::{appearances, articles, claims, sources, verifications};
@@ -63,11 +63,13 @@ pub async fn document(
     let parties = sources::by_ids(db, actor, &source_ids).await?;
     let source = |id: Option<Uuid>| id.and_then(|id| parties.iter().find(|s| s.id == id));
 
-    // Articles in the order the claim appeared in them.
-    let ordered: Vec<_> = article_ids
+    // Articles by publication: the earliest published first (its first appearance),
+    // undated ones last in the order the claim was found in them.
+    let mut ordered: Vec<_> = article_ids
         .iter()
         .filter_map(|id| found.iter().find(|a| a.id == *id))
         .collect();
+    ordered.sort_by_key(|a| (a.published_at.is_none(), a.published_at));
     let appearance: Vec<Value> = ordered
         .iter()
         .map(|article| {
@@ -117,19 +119,103 @@ pub async fn document(
     if !public.organization_url.is_empty() {
         author["url"] = json!(public.organization_url);
     }
+    // The newsroom's own article when the checker gave one, else our public page.
+    let url = verification
+        .review_url
+        .clone()
+        .unwrap_or_else(|| review_page_url(public, claim.id));
+    let claim_reviewed = verification
+        .claim_reviewed
+        .clone()
+        .unwrap_or_else(|| shortened(&claim.text, CLAIM_REVIEWED_CHARS));
     let mut review = json!({
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": format!("{}/claims/{}", public.base_url.trim_end_matches('/'), claim.id),
-        "claimReviewed": claim.text,
+        "url": url,
+        "claimReviewed": claim_reviewed,
         "datePublished": date(verification.created_at),
         "author": author,
         "reviewRating": rating,
         "reviewBody": verification.summary,
         "itemReviewed": Value::Object(item),
     });
-    if let Some(language) = ordered.iter().find_map(|a| a.language.clone()) {
+    // The review's own language (the checker's, else the organisation's), never the
+    // claimed article's.
+    let language = verification
+        .language
+        .clone()
+        .or_else(|| Some(public.review_language.clone()).filter(|l| !l.is_empty()));
+    if let Some(language) = language {
         review["inLanguage"] = json!(language);
     }
     Ok(review)
+}
+
+/// A claim's published review: the claim and its ClaimReview, when its checking is
+/// done (status `reviewed`, so a verdict stands). Anything else, drafts included, is
+/// NOT_FOUND: the public page shows only what the newsroom has concluded.
+pub async fn published(
+    db: &impl sea_orm::ConnectionTrait,
+    public: &PublicSettings,
+    claim_id: Uuid,
+) -> Result<(crate::entity::claim::Model, Value), AppError> {
+    let reader = Actor::system_with_role("public review page", Role::Viewer);
+    let not_published = || AppError::NotFound {
+        entity: "published review",
+        id: claim_id.to_string(),
+    };
+    let claim = match claims::get(db, &reader, claim_id).await {
+        Err(AppError::NotFound { .. }) => return Err(not_published()),
+        other => other?,
+    };
+    if claim.status != ClaimStatus::Reviewed {
+        return Err(not_published());
+    }
+    let review = document(db, &reader, public, claim.id).await?;
+    Ok((claim, review))
+}
+
+/// Where the public page of a claim's review is: `<public.base_url>/reviews/<id>`.
+pub fn review_page_url(public: &PublicSettings, claim_id: Uuid) -> String {
+    format!(
+        "{}/reviews/{claim_id}",
+        public.base_url.trim_end_matches('/')
+    )
+}
+
+/// How long a `claimReviewed` made from the claim's text may be: search engines show
+/// about 75 characters.
+const CLAIM_REVIEWED_CHARS: usize = 75;
+
+/// `text` cut at the last word that fits in `max` characters, with an ellipsis.
+fn shortened(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    let at_word = cut
+        .rfind(char::is_whitespace)
+        .map_or(cut.as_str(), |end| &cut[..end]);
+    format!(
+        "{}…",
+        at_word.trim_end_matches(|c: char| c.is_whitespace() || ",;:".contains(c))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shortened;
+
+    #[test]
+    fn a_long_claim_is_shortened_at_a_word() {
+        assert_eq!(shortened("France is at war", 75), "France is at war");
+        let long = "We're not engaged in a war of civilizations, because these assassins do not represent any";
+        let short = shortened(long, 75);
+        assert!(short.chars().count() <= 75, "{short}");
+        assert_eq!(
+            short,
+            "We're not engaged in a war of civilizations, because these assassins do…"
+        );
+    }
 }

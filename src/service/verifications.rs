@@ -29,8 +29,56 @@ pub struct NewVerification {
     pub verdict: Verdict,
     pub summary: String,
     pub citations: Vec<NewCitation>,
+    /// How the review is published, when it is.
+    pub publication: Publication,
     /// Set by imports only.
     pub origin: Option<super::Origin>,
+}
+
+/// How a verification's review is published (all optional): the newsroom's own
+/// fact-check article, the claim as the review words it, the review's language.
+#[derive(Clone, Debug, Default)]
+pub struct Publication {
+    pub review_url: Option<String>,
+    pub claim_reviewed: Option<String>,
+    pub language: Option<String>,
+}
+
+/// The longest `claimReviewed` accepted: a summary, not the claim again.
+pub const MAX_CLAIM_REVIEWED: usize = 300;
+
+struct ValidPublication {
+    review_url: Option<String>,
+    claim_reviewed: Option<String>,
+    language: Option<String>,
+}
+
+fn parse_publication(input: &Publication) -> Result<ValidPublication, Vec<FieldError>> {
+    let mut v = Validator::default();
+    let review_url = input
+        .review_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| v.check(ArticleUrl::parse("input.reviewUrl", u)));
+    let claim_reviewed = v.check(BoundedText::parse_optional(
+        "input.claimReviewed",
+        input.claim_reviewed.as_deref(),
+        MAX_CLAIM_REVIEWED,
+    ));
+    let language = v.check(crate::domain::language_tag(
+        "input.language",
+        input.language.as_deref(),
+    ));
+    match (review_url, claim_reviewed, language) {
+        (review_url @ (None | Some(Some(_))), Some(claim_reviewed), Some(language)) => {
+            Ok(ValidPublication {
+                review_url: review_url.flatten().map(ArticleUrl::into_inner),
+                claim_reviewed: claim_reviewed.map(BoundedText::into_inner),
+                language,
+            })
+        }
+        _ => Err(v.into_errors()),
+    }
 }
 
 /// A piece of evidence.
@@ -98,8 +146,10 @@ pub async fn record(
         .enumerate()
         .filter_map(|(i, c)| v.check_all(parse_citation(&format!("input.citations.{i}"), c)))
         .collect();
+    let publication = v.check_all(parse_publication(&input.publication));
     let errors = v.into_errors();
-    let Some(summary) = summary.filter(|_| errors.is_empty()) else {
+    let (Some(summary), Some(publication)) = (summary.filter(|_| errors.is_empty()), publication)
+    else {
         return Err(AppError::Validation(errors));
     };
 
@@ -113,7 +163,8 @@ pub async fn record(
     }
     // Planned from a plain read and written as one batch guarded by the claim's version.
     let current = super::claims::find(db, claim_id).await?;
-    let (planned, batch) = plan_record(actor, &current, &input, &summary, &citations)?;
+    let (planned, batch) =
+        plan_record(actor, &current, &input, &summary, &citations, &publication)?;
     if !planned.reconciles && batch.apply(db).await? {
         return Ok(planned.recorded);
     }
@@ -123,7 +174,8 @@ pub async fn record(
     // take turns instead of retrying.
     let txn = begin_write(db).await?;
     let current = super::claims::find_for_update(&txn, claim_id).await?;
-    let (planned, batch) = plan_record(actor, &current, &input, &summary, &citations)?;
+    let (planned, batch) =
+        plan_record(actor, &current, &input, &summary, &citations, &publication)?;
     if !batch.apply(&txn).await? {
         return Err(AppError::Internal(anyhow::anyhow!(
             "claim {claim_id} changed while locked"
@@ -152,6 +204,7 @@ fn plan_record(
     input: &NewVerification,
     summary: &BoundedText,
     citations: &[ValidCitation],
+    publication: &ValidPublication,
 ) -> Result<(PlannedRecord, Batch), AppError> {
     if current.status == ClaimStatus::Archived {
         return Err(AppError::Conflict(format!(
@@ -177,6 +230,9 @@ fn plan_record(
             .and_then(|o| o.by.clone())
             .unwrap_or(actor.name.clone()),
         created_at: origin.map_or_else(now, |o| o.at),
+        review_url: publication.review_url.clone(),
+        claim_reviewed: publication.claim_reviewed.clone(),
+        language: publication.language.clone(),
     };
     let stored: Vec<citation::Model> = citations
         .iter()

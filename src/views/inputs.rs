@@ -351,11 +351,29 @@ pub struct RecordVerificationInput {
     #[graphql(default)]
     #[serde(default)]
     pub citations: Vec<CitationInput>,
+    /// The newsroom's own published fact-check article, when there is one: it becomes
+    /// the ClaimReview `url` (else the public review page, `/reviews/<claim id>`).
+    #[serde(default)]
+    pub review_url: Option<String>,
+    /// The claim as the published review words it, short (at most 300 characters;
+    /// search engines show about 75): the ClaimReview `claimReviewed`. Without it, the
+    /// claim's text, shortened at a word.
+    #[serde(default)]
+    pub claim_reviewed: Option<String>,
+    /// The review's language (a BCP 47 tag, e.g. `en`): the ClaimReview `inLanguage`.
+    /// Without it, `public.review_language`.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 impl From<RecordVerificationInput> for NewVerification {
     fn from(i: RecordVerificationInput) -> Self {
         NewVerification {
+            publication: crate::service::verifications::Publication {
+                review_url: i.review_url,
+                claim_reviewed: i.claim_reviewed,
+                language: i.language,
+            },
             verdict: i.verdict,
             summary: i.summary,
             citations: i

@@ -54,7 +54,7 @@ impl From<crate::service::search::Snippet> for Snippet {
     fn from(s: crate::service::search::Snippet) -> Self {
         let mut html = String::new();
         for fragment in &s.fragments {
-            let escaped = html_escape(&fragment.text);
+            let escaped = crate::domain::html_escape(&fragment.text);
             if fragment.highlighted {
                 html.push_str("<mark>");
                 html.push_str(&escaped);
@@ -76,21 +76,6 @@ impl From<crate::service::search::Snippet> for Snippet {
             html,
         }
     }
-}
-
-fn html_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 /// A record a search found (REST): what it is, how well it matched and why; fetch it

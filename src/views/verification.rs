@@ -27,6 +27,12 @@ pub struct Verification {
     pub reviewer_name: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// The newsroom's own published fact-check article, if given.
+    pub review_url: Option<String>,
+    /// The claim as the published review words it, if given.
+    pub claim_reviewed: Option<String>,
+    /// The review's language, if given.
+    pub language: Option<String>,
 }
 
 impl From<verification::Model> for Verification {
@@ -40,6 +46,9 @@ impl From<verification::Model> for Verification {
             reviewer_id: m.reviewer_id,
             reviewer_name: m.reviewer_name,
             created_at: m.created_at,
+            review_url: m.review_url,
+            claim_reviewed: m.claim_reviewed,
+            language: m.language,
         }
     }
 }

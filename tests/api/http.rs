@@ -62,8 +62,35 @@ both_backends! {
             .unwrap();
         assert_eq!(response.status(), 200);
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(policy.contains("script-src 'self';"), "scripts from this server only: {policy}");
         let page = response.text().await.unwrap();
-        assert!(page.contains("graphiql") && page.contains("https://unpkg.com/"), "{page}");
+        assert!(page.contains("/assets/vendor/graphiql-3.9.0/graphiql.min.js"), "{page}");
+        // Every script and stylesheet the page names is served here, and nothing else is named.
+        for asset in page.split(['"', '\'']).filter(|part| part.starts_with("/assets/")) {
+            let file = app.client.get(format!("{}{asset}", app.address)).send().await.unwrap();
+            assert_eq!(file.status(), 200, "{asset}");
+            assert!(!file.text().await.unwrap().contains("unpkg.com"), "{asset} loads nothing from a CDN");
+        }
+        assert!(!page.contains("https://"), "no address elsewhere: {page}");
+    }
+
+    async fn the_desk_is_served_at_the_root_with_its_files_revalidated_by_hash(app: TestApp) {
+        let response = app.client.get(format!("{}/", app.address)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+        let page = response.text().await.unwrap();
+        assert!(page.contains("/assets/desk/desk.js"), "{page}");
+        let script = app.client.get(format!("{}/assets/desk/desk.js", app.address)).send().await.unwrap();
+        assert_eq!(script.status(), 200);
+        assert!(script.headers()["content-type"].to_str().unwrap().contains("javascript"));
+        let etag = script.headers()["etag"].to_str().unwrap().to_owned();
+        let again = app.client.get(format!("{}/assets/desk/desk.js", app.address)).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304);
+        let missing = app.client.get(format!("{}/assets/desk/nothing.js", app.address)).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+        let page_as_file = app.client.get(format!("{}/assets/desk/index.html", app.address)).send().await.unwrap();
+        assert_eq!(page_as_file.status(), 404, "pages are served at their routes, with their policies");
     }
 
     async fn health_and_readiness_answer_and_every_response_has_a_request_id(app: TestApp) {
@@ -113,20 +140,6 @@ both_backends! {
         assert_eq!(code, "QUERY_TOO_COMPLEX");
         assert_eq!(error["extensions"]["measure"], "depth", "{error}");
     }
-}
-
-#[actix_web::test]
-async fn the_graphiql_script_base_is_configurable_for_air_gapped_sites() {
-    let mut settings = claimtrack::config::Settings::defaults().unwrap();
-    settings.graphql.graphiql_cdn = "https://mirror.newsroom.internal/npm/".into();
-    let page = claimtrack::graphql::GraphiqlPage::render(&settings.graphql)
-        .0
-        .unwrap();
-    assert!(
-        page.contains("https://mirror.newsroom.internal/npm/graphiql@"),
-        "{page}"
-    );
-    assert!(!page.contains("unpkg.com"));
 }
 
 both_backends! {

@@ -2,6 +2,7 @@
 //! test, each test run on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod helpers;
 
 mod articles;
@@ -12,6 +13,7 @@ mod checked_before;
 mod claims;
 mod compiled;
 mod demo;
+mod desk;
 mod extraction;
 mod history;
 mod hostile;
@@ -25,6 +27,8 @@ mod paging;
 mod quantities;
 mod records;
 mod rest;
+mod reviews;
+mod schema_org;
 mod schema_sdl;
 mod search;
 mod sockets;

@@ -92,6 +92,9 @@ async fn claim_records(
                         reviewer: Some(v.reviewer_name.clone()),
                         verdict: v.verdict,
                         summary: v.summary.clone(),
+                        review_url: v.review_url.clone(),
+                        claim_reviewed: v.claim_reviewed.clone(),
+                        language: v.language.clone(),
                         citations: citations
                             .iter()
                             .filter(|x| x.verification_id == v.id)

@@ -300,6 +300,11 @@ async fn import_claim(
             verdict: v.verdict,
             summary: v.summary.clone(),
             citations,
+            publication: crate::service::verifications::Publication {
+                review_url: v.review_url.clone(),
+                claim_reviewed: v.claim_reviewed.clone(),
+                language: v.language.clone(),
+            },
             origin: v.id.map(|id| Origin {
                 id,
                 at: v.created_at.unwrap_or_else(crate::service::now),

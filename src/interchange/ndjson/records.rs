@@ -122,6 +122,12 @@ pub struct VerificationRecord {
     pub reviewer: Option<String>,
     pub verdict: Verdict,
     pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_reviewed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(default)]
     pub citations: Vec<CitationRecord>,
     #[serde(default)]

@@ -1,0 +1,263 @@
+//! The desk and GraphiQL, used in a real headless Chromium as a checker would, on
+//! SQLite and PostgreSQL. Screenshots of each view go to `$CLAIMTRACK_SCREENSHOTS`
+//! when it is set.
+
+use claimtrack::domain::Role;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::browser::Browser;
+use crate::helpers::{TestApp, id};
+
+/// As `both_backends!`, ignored (with the reason) where Chromium is not installed.
+macro_rules! in_chromium {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: &$crate::helpers::TestApp) $body
+
+                #[actix_web::test]
+                #[cfg_attr(without_chromium, ignore = "browser test: install chromium and chromium-driver to run it")]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
+                    run(&app).await;
+                    app.finish().await;
+                }
+
+                #[actix_web::test]
+                #[cfg_attr(any(without_postgres, without_chromium), ignore = "PostgreSQL browser test: set TEST_POSTGRES_URL and install chromium and chromium-driver to run it")]
+                async fn postgres() {
+                    let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await else {
+                        return;
+                    };
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}
+
+/// Opens the desk and signs in with `role`'s key.
+async fn signed_in(app: &TestApp, role: Role) -> Browser {
+    let browser = Browser::start(1280, 800).await;
+    browser.goto(&format!("{}/", app.address)).await;
+    let key = browser.find("input[name=key]").await;
+    browser.screenshot("sign-in").await;
+    key.send_keys(&app.keys[&role]).await.unwrap();
+    browser
+        .find("form.signin button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.find("#queue-list li[data-claim]").await;
+    browser
+}
+
+async fn claim_id(app: &TestApp, text: &str) -> Uuid {
+    let data = app
+        .gql_ok(
+            "query($t: String) { claims(first: 1, filter: { textContains: $t }) { nodes { id } } }",
+            json!({ "t": text }),
+        )
+        .await;
+    id(&data["claims"]["nodes"][0]["id"])
+}
+
+async fn no_console_errors(browser: &Browser, page: &str) {
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors on {page}: {errors:#?}");
+}
+
+in_chromium! {
+    async fn a_checker_finds_a_claim_and_records_a_verdict_through_the_desk(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let browser = signed_in(app, Role::Checker).await;
+        let queue = browser.text_containing("#queue-list", "killed 129").await;
+        assert!(queue.contains("France is at war"), "the demo claims are listed: {queue}");
+        assert!(browser.text("#who").await.contains("checker"), "the role is shown");
+        browser.screenshot("queue").await;
+        no_console_errors(&browser, "the queue").await;
+
+        // Search without the accent finds the speaker's claims, the match highlighted.
+        browser.find("#queue-search").await.send_keys("francois").await.unwrap();
+        let marked = browser.text_containing("#queue-list mark", "ran").await;
+        assert!(marked.to_lowercase().starts_with("fran"), "the speaker's name is marked: {marked}");
+        let found = browser.text("#queue-list").await;
+        assert!(found.contains("France is at war") && !found.contains("killed 129"), "{found}");
+        browser.screenshot("search").await;
+
+        // The toll claim: its appearance marked in the article, a verdict recorded.
+        let toll = claim_id(app, "killed 129").await;
+        browser.goto(&format!("{}/#/claim/{toll}", app.address)).await;
+        browser.text_containing("#claim-text", "killed 129").await;
+        assert!(browser.has(".excerpt mark").await, "the claim is marked in its article");
+        let before = browser.text("#history").await;
+        browser.find("select[name=verdict]").await.select_by_value("MOSTLY_TRUE").await.unwrap();
+        browser.text_containing("output[name=rating]", "4 of 5").await;
+        browser.find("textarea[name=summary]").await.send_keys("The toll rose to 130 later.").await.unwrap();
+        browser.find("input[name=citation]").await.send_keys("https://www.interieur.gouv.fr/toll").await.unwrap();
+        browser.find("form[aria-labelledby=verdict-title] button[type=submit]").await.click().await.unwrap();
+        let history = browser.text_containing("#history", "The toll rose to 130 later.").await;
+        assert_ne!(history, before);
+        browser.text_containing("#current-verdict", "mostly true").await;
+        browser.text_containing("#audit", "verification").await;
+        let page = browser.text("main").await;
+        assert!(!page.contains("null") && !page.contains("undefined"), "nothing missing shows as such: {page}");
+        browser.screenshot("claim").await;
+        let stored = app
+            .gql_ok("query($id: UUID!) { claim(id: $id) { currentVerdict verifications(first: 1) { nodes { summary reviewerName citations { url } } } } }", json!({ "id": toll }))
+            .await;
+        assert_eq!(stored["claim"]["currentVerdict"], "MOSTLY_TRUE");
+        assert_eq!(stored["claim"]["verifications"]["nodes"][0]["citations"][0]["url"], "https://www.interieur.gouv.fr/toll");
+        no_console_errors(&browser, "the claim").await;
+        browser.close().await;
+    }
+
+    async fn a_verdict_recorded_elsewhere_appears_in_an_open_queue(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let browser = signed_in(app, Role::Viewer).await;
+        let war = claim_id(app, "France is at war").await;
+        let row = format!("#queue-list li[data-claim=\"{war}\"]");
+        browser.find(&row).await;
+        app.await_subscribers(1).await;
+        // Another client records a verdict: the open queue shows it without a reload.
+        app.graphql_as(
+            Some(&app.bearer(Role::Checker)),
+            "mutation($id: UUID!) { recordVerification(claimId: $id, input: { verdict: MISLEADING, summary: \"Rhetoric.\" }) { id } }",
+            json!({ "id": war }),
+        )
+        .await;
+        browser.text_containing(&row, "misleading").await;
+        // A claim created elsewhere appears at the top.
+        app.create_claim(json!({ "kind": "OTHER", "text": "A claim made by another desk" })).await;
+        browser.text_containing("#queue-list li:first-child", "A claim made by another desk").await;
+        no_console_errors(&browser, "the live queue").await;
+        browser.close().await;
+    }
+
+    async fn a_viewer_is_offered_no_writes_and_a_forged_one_is_refused(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let browser = signed_in(app, Role::Viewer).await;
+        let toll = claim_id(app, "killed 129").await;
+        browser.goto(&format!("{}/#/claim/{toll}", app.address)).await;
+        browser.text_containing("#claim-text", "killed 129").await;
+        browser.find("#history li").await;
+        assert!(!browser.has("#verdict-title").await, "no verdict form for a viewer");
+        assert!(!browser.has("textarea[name=note]").await, "no note form for a viewer");
+        browser.screenshot("claim-viewer").await;
+        // The same write, forged from the page with the viewer's key: the server refuses it.
+        let answer = browser
+            .script_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json',
+                   authorization: 'Bearer ' + sessionStorage.getItem('claimtrack.key') },
+                   body: JSON.stringify({ query: 'mutation($c: UUID!) { recordVerification(claimId: $c, input: { verdict: TRUE, summary: \"forged\" }) { id } }',
+                                          variables: { c: arguments[0] } }) })
+                   .then(r => r.json()).then(done, e => done(String(e)));",
+                vec![json!(toll)],
+            )
+            .await;
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "FORBIDDEN", "{answer}");
+        let count = app.gql_ok("query($id: UUID!) { claim(id: $id) { verifications { nodes { id } } } }", json!({ "id": toll })).await;
+        assert_eq!(count["claim"]["verifications"]["nodes"].as_array().unwrap().len(), 1, "nothing was written");
+        no_console_errors(&browser, "the viewer's claim page").await;
+        browser.close().await;
+    }
+
+    async fn the_desk_works_in_a_phone_width_window(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let browser = Browser::start(390, 844).await;
+        browser.goto(&format!("{}/", app.address)).await;
+        browser.find("input[name=key]").await.send_keys(&app.keys[&Role::Checker]).await.unwrap();
+        browser.find("form.signin button[type=submit]").await.click().await.unwrap();
+        browser.text_containing("#queue-list", "killed 129").await;
+        let overflow = browser.script("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await;
+        assert!(overflow.as_i64().unwrap_or(1) <= 0, "no sideways scrolling: {overflow}");
+        browser.screenshot("queue-phone").await;
+        // Every control is labelled.
+        let unlabelled = browser
+            .script(
+                "return [...document.querySelectorAll('input, select, textarea')]
+                   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                   .map(e => e.name);",
+                vec![],
+            )
+            .await;
+        assert_eq!(unlabelled, json!([]), "controls without a label");
+        no_console_errors(&browser, "the phone-width queue").await;
+        browser.close().await;
+    }
+
+    async fn an_article_pasted_in_the_desk_gives_candidates_to_accept(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let browser = signed_in(app, Role::Editor).await;
+        browser.goto(&format!("{}/#/article/new", app.address)).await;
+        browser.find("input[name=url]").await.send_keys("https://news.example/2026/12/01/harbour").await.unwrap();
+        browser.find("input[name=title]").await.send_keys("Harbour reopens").await.unwrap();
+        browser
+            .find("textarea[name=body]")
+            .await
+            .send_keys("The harbour reopened on Monday. \"We lost 40 boats in the storm,\" said Maria Lopez, the harbour master.")
+            .await
+            .unwrap();
+        browser.find("form[aria-labelledby=new-article-title] button[type=submit]").await.click().await.unwrap();
+        browser.text_containing("#candidates", "40 boats").await;
+        assert!(browser.has("#article-body mark").await, "candidates are marked in the text");
+        browser.screenshot("article").await;
+        browser.find("#candidates [data-accept]").await.click().await.unwrap();
+        browser.text_containing("#candidates", "Open the claim").await;
+        let claims = app
+            .gql_ok("{ claims(filter: { textContains: \"40 boats\" }) { nodes { text appearances { nodes { article { url } } } } } }", json!({}))
+            .await;
+        let accepted = &claims["claims"]["nodes"][0];
+        assert_eq!(accepted["appearances"]["nodes"][0]["article"]["url"], "https://news.example/2026/12/01/harbour", "{claims}");
+        no_console_errors(&browser, "the article view").await;
+        browser.close().await;
+    }
+
+    async fn a_speakers_page_shows_their_claims_and_record(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let browser = signed_in(app, Role::Viewer).await;
+        let war = claim_id(app, "France is at war").await;
+        app.record_verification(war, "TRUE").await;
+        browser.goto(&format!("{}/#/claim/{war}", app.address)).await;
+        browser.text_containing("#claim-text", "France is at war").await;
+        browser.find("dl.facts a[href^='#/source/']").await.click().await.unwrap();
+        browser.text_containing("#source-name", "Hollande").await;
+        let page = browser.text("main").await;
+        assert!(page.contains("France is at war") && page.contains("1 claims judged"), "{page}");
+        browser.screenshot("source").await;
+        no_console_errors(&browser, "the speaker's page").await;
+        browser.close().await;
+    }
+
+    async fn graphiql_runs_the_dashboard_query_with_nothing_from_the_network(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        // Signed in on the desk, GraphiQL in the same tab carries its key.
+        let browser = signed_in(app, Role::Viewer).await;
+        browser.goto(&format!("{}/graphql", app.address)).await;
+        browser.find(".graphiql-execute-button").await.click().await.unwrap();
+        browser.text_containing(".graphiql-response", "\"claims\"").await;
+        // The whole answer, from the response editor (it renders only the visible lines).
+        let result = browser
+            .script("return document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue();", vec![])
+            .await;
+        let result: serde_json::Value = serde_json::from_str(result.as_str().unwrap()).unwrap();
+        let texts: Vec<&str> = result["data"]["claims"]["nodes"].as_array().unwrap().iter().map(|n| n["text"].as_str().unwrap()).collect();
+        assert_eq!(texts.len(), 7, "{result}");
+        assert!(texts.iter().any(|t| t.contains("killed 129")), "{texts:?}");
+        browser.screenshot("graphiql").await;
+        let resources = browser.resources().await;
+        assert!(!resources.is_empty());
+        for resource in &resources {
+            assert!(resource.starts_with(&app.address), "a request left the machine: {resource}");
+        }
+        no_console_errors(&browser, "GraphiQL").await;
+        browser.close().await;
+    }
+}
