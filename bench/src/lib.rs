@@ -5,7 +5,11 @@
 //! verification write at each concurrency, and the same question as raw SQL (pgbench on
 //! PostgreSQL, an equivalent loop on SQLite), and prints the figures with the ratios.
 
+pub mod desk;
 pub mod seed;
+
+/// Cold loads of the desk per measurement of its first paint.
+pub const DESK_LOADS: usize = 5;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1118,6 +1122,10 @@ async fn measure(
     ));
     table.extend(notes);
     println!("{}", table.join("\n"));
+    desk::report(
+        "this dataset",
+        desk::first_paint(&server.address, viewer, DESK_LOADS).await?,
+    );
     if !failures.is_empty() {
         anyhow::bail!(
             "the benchmark did not measure what it ran:\n{}",

@@ -15,8 +15,12 @@ use clap::Parser;
 struct Args {
     /// The database to measure: an empty one (seeded, and kept for the next run) or one
     /// an earlier run seeded.
-    #[arg(long, env = "CLAIMTRACK_DATABASE__URL")]
-    database_url: String,
+    #[arg(
+        long,
+        env = "CLAIMTRACK_DATABASE__URL",
+        required_unless_present = "desk_url"
+    )]
+    database_url: Option<String>,
     /// An extra TOML settings file for the server, as `claimtrack --config`.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -36,6 +40,13 @@ struct Args {
     /// written or created), with this viewer key.
     #[arg(long, value_name = "VIEWER_KEY")]
     existing_data_key: Option<String>,
+    /// Only measure the desk's first paint on the claimtrack serving at this address
+    /// (e.g. `claimtrack serve --demo`), signed in with `--desk-key`.
+    #[arg(long, value_name = "URL", requires = "desk_key")]
+    desk_url: Option<String>,
+    /// The key the desk signs in with for `--desk-url`.
+    #[arg(long, value_name = "KEY")]
+    desk_key: Option<String>,
 }
 
 #[tokio::main]
@@ -51,6 +62,24 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    if let (Some(url), Some(key)) = (&args.desk_url, &args.desk_key) {
+        let paints = claimtrack_bench::desk::first_paint(
+            url.trim_end_matches('/'),
+            key,
+            claimtrack_bench::DESK_LOADS,
+        )
+        .await?;
+        if paints.is_none() {
+            anyhow::bail!(
+                "ChromeDriver is not installed (apt-get install chromium chromium-driver)"
+            );
+        }
+        claimtrack_bench::desk::report(url, paints);
+        return Ok(());
+    }
+    let Some(database_url) = args.database_url.clone() else {
+        anyhow::bail!("--database-url is required");
+    };
     if !(args.scale > 0.0 && args.scale.is_finite()) {
         anyhow::bail!("--scale must be a positive number");
     }
@@ -59,7 +88,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let settings = Settings::load(&Overrides {
         config_file: args.config.clone(),
-        database_url: Some(args.database_url.clone()),
+        database_url: Some(database_url),
         bind: None,
     })?;
     let options = claimtrack_bench::Options {

@@ -18,7 +18,7 @@ use crate::domain::quantity::RawQuantity;
 use crate::domain::{
     Actor, BoundedText, ClaimKind, ClaimStatus, FieldError, Quantity, Role, Validator, Verdict,
 };
-use crate::entity::{appearance, claim, source, verification};
+use crate::entity::{appearance, article, claim, source, verification};
 use crate::error::AppError;
 
 pub(crate) const ENTITY: &str = "claim";
@@ -116,6 +116,8 @@ pub struct ClaimFilter {
     pub current_verdict: Option<Vec<Verdict>>,
     pub speaker_id: Option<Uuid>,
     pub article_id: Option<Uuid>,
+    /// Appearing in an article this outlet published.
+    pub outlet_id: Option<Uuid>,
     pub subject: Option<String>,
     pub measure: Option<String>,
     pub text_contains: Option<String>,
@@ -632,6 +634,22 @@ pub(crate) fn filtered(filter: &ClaimFilter, backend: DbBackend) -> sea_orm::Sel
                     .column(appearance::Column::ClaimId)
                     .from(appearance::Entity)
                     .and_where(appearance::Column::ArticleId.eq(article))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(outlet) = filter.outlet_id {
+        select = select.filter(
+            claim::Column::Id.in_subquery(
+                Query::select()
+                    .column((appearance::Entity, appearance::Column::ClaimId))
+                    .from(appearance::Entity)
+                    .inner_join(
+                        article::Entity,
+                        Expr::col((article::Entity, article::Column::Id))
+                            .equals((appearance::Entity, appearance::Column::ArticleId)),
+                    )
+                    .and_where(Expr::col((article::Entity, article::Column::OutletId)).eq(outlet))
                     .to_owned(),
             ),
         );

@@ -494,6 +494,8 @@ pub struct ClaimFilterInput {
     pub speaker_id: Option<Uuid>,
     /// Appearing in this article.
     pub article_id: Option<Uuid>,
+    /// Appearing in an article this outlet published.
+    pub outlet_id: Option<Uuid>,
     /// Quantity claims about this subject (exact match).
     pub subject: Option<String>,
     /// Quantity claims counting this measure (exact match).
@@ -552,6 +554,7 @@ impl TryFrom<ClaimFilterInput> for ClaimFilter {
             current_verdict: f.current_verdict,
             speaker_id: f.speaker_id,
             article_id: f.article_id,
+            outlet_id: f.outlet_id,
             subject: f.subject,
             measure: f.measure,
             text_contains: f.text_contains,

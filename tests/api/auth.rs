@@ -17,14 +17,14 @@ fn now() -> u64 {
         .as_secs()
 }
 
-fn claims(role: &str, audience: &str, expires_in: i64) -> Value {
+pub(crate) fn claims(role: &str, audience: &str, expires_in: i64) -> Value {
     json!({
         "sub": format!("idp-user-{role}"), "role": role, "iss": JWT_ISSUER, "aud": audience,
         "iat": now(), "exp": (now() as i64 + expires_in),
     })
 }
 
-fn sign(secret: &str, claims: &Value) -> String {
+pub(crate) fn sign(secret: &str, claims: &Value) -> String {
     encode(
         &Header::new(Algorithm::HS256),
         claims,

@@ -106,17 +106,31 @@ impl Browser {
     /// Waits until the text of the first element matching `css` contains `needle`;
     /// returns that text.
     pub async fn text_containing(&self, css: &str, needle: &str) -> String {
+        self.text_where(css, &format!("contains {needle:?}"), |text| {
+            text.contains(needle)
+        })
+        .await
+    }
+
+    /// Waits until the text of the first element matching `css` no longer contains
+    /// `needle`; returns that text.
+    pub async fn text_without(&self, css: &str, needle: &str) -> String {
+        self.text_where(css, &format!("lacks {needle:?}"), |text| {
+            !text.contains(needle)
+        })
+        .await
+    }
+
+    async fn text_where(&self, css: &str, wanted: &str, holds: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
             let text = self.text(css).await;
-            if text.contains(needle) {
+            if holds(&text) {
                 return text;
             }
             if Instant::now() >= deadline {
                 let status = self.text("#status").await;
-                panic!(
-                    "{css} never showed {needle:?}; it shows {text:?} (status line: {status:?})"
-                );
+                panic!("{css} never {wanted}; it shows {text:?} (status line: {status:?})");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -324,3 +324,28 @@ both_backends! {
         assert!(language["claim"]["language"].is_null());
     }
 }
+
+both_backends! {
+    async fn claims_filter_by_the_outlet_that_published_them(app: TestApp) {
+        let wire = app.create_source("OUTLET", "Morning Wire").await;
+        let daily = app.create_source("OUTLET", "Evening Daily").await;
+        let body = "The mayor said the bridge will reopen in May. Officials counted 40 boats.";
+        let on_wire = app.create_article("https://wire.example/bridge", body, Some(wire)).await;
+        let on_daily = app.create_article("https://daily.example/bridge", body, Some(daily)).await;
+        let appearing = |article: uuid::Uuid| json!([{ "articleId": article, "excerpt": "the bridge will reopen in May" }]);
+        app.create_claim(json!({ "kind": "OTHER", "text": "The bridge will reopen in May", "appearances": appearing(on_wire) })).await;
+        app.create_claim(json!({ "kind": "OTHER", "text": "The bridge reopens in May", "appearances": appearing(on_daily) })).await;
+        app.create_claim(json!({ "kind": "OTHER", "text": "Not published anywhere" })).await;
+        let data = app
+            .gql_ok("query($o: UUID) { claims(filter: { outletId: $o }) { totalCount nodes { text } } }", json!({ "o": wire }))
+            .await;
+        assert_eq!(data["claims"]["totalCount"], 1, "{data}");
+        assert_eq!(data["claims"]["nodes"][0]["text"], "The bridge will reopen in May");
+        let (status, _, listed) = app
+            .rest(reqwest::Method::GET, &format!("/api/v1/claims?outlet_id={daily}"), Some(claimtrack::domain::Role::Viewer), None, &[])
+            .await;
+        assert_eq!(status, 200, "{listed}");
+        let texts: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["The bridge reopens in May"]);
+    }
+}

@@ -90,6 +90,13 @@ in_chromium! {
         let found = browser.text("#queue-list").await;
         assert!(found.contains("France is at war") && !found.contains("killed 129"), "{found}");
         browser.screenshot("search").await;
+        // The same by the speaker filter, picked by name.
+        browser.find("#queue-search").await.clear().await.unwrap();
+        browser.text_containing("#queue-list", "killed 129").await;
+        browser.find("#queue-speaker").await.send_keys("Francois Hollande").await.unwrap();
+        let spoken = browser.text_without("#queue-list", "killed 129").await;
+        assert!(spoken.contains("France is at war"), "{spoken}");
+        browser.find("#queue-speaker").await.clear().await.unwrap();
 
         // The toll claim: its appearance marked in the article, a verdict recorded.
         let toll = claim_id(app, "killed 129").await;
@@ -109,6 +116,10 @@ in_chromium! {
         let page = browser.text("main").await;
         assert!(!page.contains("null") && !page.contains("undefined"), "nothing missing shows as such: {page}");
         browser.screenshot("claim").await;
+        // Its public page, as a reader sees it.
+        browser.goto(&format!("{}/reviews/{toll}", app.address)).await;
+        browser.text_containing("main", "Mostly true").await;
+        no_console_errors(&browser, "the public review page").await;
         let stored = app
             .gql_ok("query($id: UUID!) { claim(id: $id) { currentVerdict verifications(first: 1) { nodes { summary reviewerName citations { url } } } } }", json!({ "id": toll }))
             .await;
@@ -166,6 +177,41 @@ in_chromium! {
         let count = app.gql_ok("query($id: UUID!) { claim(id: $id) { verifications { nodes { id } } } }", json!({ "id": toll })).await;
         assert_eq!(count["claim"]["verifications"]["nodes"].as_array().unwrap().len(), 1, "nothing was written");
         no_console_errors(&browser, "the viewer's claim page").await;
+        browser.close().await;
+    }
+
+    async fn a_token_from_the_identity_provider_signs_in_too(app: TestApp) {
+        claimtrack::demo::load(&app.state.db).await.unwrap();
+        let token = crate::auth::sign(&app.jwt_secret, &crate::auth::claims("checker", crate::helpers::JWT_AUDIENCE, 300));
+        let browser = Browser::start(1280, 800).await;
+        browser.goto(&format!("{}/", app.address)).await;
+        browser.find("input[name=key]").await.send_keys(&token).await.unwrap();
+        browser.find("form.signin button[type=submit]").await.click().await.unwrap();
+        browser.text_containing("#queue-list", "killed 129").await;
+        assert!(browser.text("#who").await.contains("checker"), "the token's role");
+        // A wrong key is refused with a message, and nothing is kept.
+        browser.find("#sign-out").await.click().await.unwrap();
+        browser.find("input[name=key]").await.send_keys("ct_not_a_key").await.unwrap();
+        browser.find("form.signin button[type=submit]").await.click().await.unwrap();
+        browser.text_containing("#status", "not accepted").await;
+        let kept = browser.script("return sessionStorage.getItem('claimtrack.key');", vec![]).await;
+        assert_eq!(kept, serde_json::Value::Null);
+        browser.close().await;
+    }
+
+    async fn an_editor_merges_a_duplicate_found_by_checked_before(app: TestApp) {
+        let first = app.create_claim(json!({ "kind": "OTHER", "text": "The unemployment rate fell to 4.1 percent in October" })).await;
+        let second = app.create_claim(json!({ "kind": "OTHER", "text": "Unemployment rate fell to 4.1 percent in October, the ministry said" })).await;
+        let (first, second) = (id(&first["id"]), id(&second["id"]));
+        let browser = signed_in(app, Role::Editor).await;
+        browser.goto(&format!("{}/#/claim/{second}", app.address)).await;
+        browser.text_containing("#checked-before", "4.1 percent").await;
+        browser.find(&format!("[data-merge-into=\"{first}\"]")).await.click().await.unwrap();
+        browser.client.accept_alert().await.unwrap();
+        browser.text_containing("#claim-text", "The unemployment rate fell").await;
+        let merged = app.gql_ok("query($id: UUID!) { claim(id: $id) { id mergedIds } }", json!({ "id": second })).await;
+        assert_eq!(merged["claim"]["id"], first.to_string(), "the duplicate now resolves to the claim it was merged into");
+        no_console_errors(&browser, "the merge").await;
         browser.close().await;
     }
 
