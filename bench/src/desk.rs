@@ -43,6 +43,7 @@ pub async fn first_paint(
     if !std::path::Path::new(&chromedriver()).exists() {
         return Ok(None);
     }
+    claimtrack::startup::install_tls_provider();
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();

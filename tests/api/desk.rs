@@ -304,6 +304,28 @@ in_chromium! {
             assert!(resource.starts_with(&app.address), "a request left the machine: {resource}");
         }
         no_console_errors(&browser, "GraphiQL").await;
+
+        // A subscription from GraphiQL, over graphql-transport-ws with the same header:
+        // the editor reopens with it (GraphiQL keeps the last query in local storage).
+        browser
+            .script(
+                "localStorage.setItem('graphiql:query', 'subscription { claimChanged { change claim { text } } }');
+                 localStorage.removeItem('graphiql:operationName');",
+                vec![],
+            )
+            .await;
+        browser.client.refresh().await.unwrap();
+        // The desk's own subscription ended when the tab left it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while app.subscribers() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(app.subscribers(), 0, "the desk ends its subscriptions when the tab leaves it");
+        browser.find(".graphiql-execute-button").await.click().await.unwrap();
+        app.await_subscribers(1).await;
+        app.create_claim(json!({ "kind": "OTHER", "text": "Seen live in GraphiQL" })).await;
+        browser.text_containing(".graphiql-response", "Seen live in GraphiQL").await;
+        no_console_errors(&browser, "a GraphiQL subscription").await;
         browser.close().await;
     }
 }

@@ -129,7 +129,7 @@ class Live {
     });
     this.socket.addEventListener("close", (event) => {
       this.ready = false;
-      if (this.closed || event.code === 4401 || event.code === 4403) return;
+      if (this.closed || this.suspended || event.code === 4401 || event.code === 4403) return;
       setTimeout(() => !this.closed && this.open(), 2000);
     });
   }
@@ -153,7 +153,23 @@ class Live {
     this.closed = true;
     this.socket.close(1000);
   }
+
+  // Leaving the page (even into the back/forward cache) ends the server's work for it;
+  // coming back re-subscribes.
+  suspend() {
+    this.suspended = true;
+    this.socket.close(1000);
+  }
+
+  resume() {
+    if (!this.suspended || this.closed) return;
+    this.suspended = false;
+    this.open();
+  }
 }
+
+window.addEventListener("pagehide", () => desk.live && desk.live.suspend());
+window.addEventListener("pageshow", (event) => event.persisted && desk.live && desk.live.resume());
 
 // Calls `reload` once after a burst of events.
 function debounced(reload) {
