@@ -267,6 +267,10 @@ fn serve(
             .route("/", web::get().to(crate::web::desk))
             .route("/assets/{path:.*}", web::get().to(crate::web::asset))
             .route("/reviews/{id}", web::get().to(crate::web::review))
+            .route(
+                "/graphql/schema.graphql",
+                web::get().to(graphql::schema_sdl),
+            )
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             // The GraphQL door authenticates in its handlers, after the cheap checks of

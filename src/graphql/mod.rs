@@ -107,6 +107,8 @@ pub struct Door {
     max_batch_size: usize,
     /// Claims queries answered by one statement (`graphql.compiled_queries`).
     planner: Option<planner::Planner>,
+    /// The schema as SDL, written once.
+    sdl: String,
 }
 
 impl Door {
@@ -123,6 +125,7 @@ impl Door {
             planner: settings
                 .compiled_queries
                 .then(|| planner::Planner::new(settings)),
+            sdl: sdl(),
         })
     }
 
@@ -131,14 +134,18 @@ impl Door {
         &self.open
     }
 
-    /// The schema `actor`'s requests run on, by the introspection policy.
-    pub fn schema_for(&self, actor: &Actor) -> &AppSchema {
-        let introspects = match self.introspection {
+    /// Whether the introspection policy lets `actor` see the schema.
+    fn may_introspect(&self, actor: &Actor) -> bool {
+        match self.introspection {
             IntrospectionPolicy::Everyone => true,
             IntrospectionPolicy::Authenticated => actor.authenticated,
             IntrospectionPolicy::Off => false,
-        };
-        if introspects {
+        }
+    }
+
+    /// The schema `actor`'s requests run on, by the introspection policy.
+    pub fn schema_for(&self, actor: &Actor) -> &AppSchema {
+        if self.may_introspect(actor) {
             &self.open
         } else {
             &self.sealed
@@ -226,6 +233,36 @@ pub async fn graphql_post(
         Err(refused) => return refused,
     };
     run(&http, &state, &door, actor, batch).await
+}
+
+/// GET /graphql/schema.graphql: the schema as SDL (the text of `schema.graphql`), for
+/// code generators and clients, to the callers the introspection policy lets introspect:
+/// 401 for others without credentials, 403 for others with them.
+pub async fn schema_sdl(
+    http: HttpRequest,
+    door: web::Data<Door>,
+    authenticator: web::Data<Authenticator>,
+) -> HttpResponse {
+    if !may_read_anonymously(&http, &authenticator) {
+        return transport::unauthenticated();
+    }
+    let actor = match admitted(&http, &authenticator).await {
+        Ok(actor) => actor,
+        Err(refused) => return refused,
+    };
+    if !door.may_introspect(&actor) {
+        if !actor.authenticated {
+            return transport::unauthenticated();
+        }
+        return transport::refusal(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "the schema is not published to this caller (graphql.introspection)",
+        );
+    }
+    HttpResponse::Ok()
+        .content_type("application/graphql; charset=utf-8")
+        .body(door.sdl.clone())
 }
 
 /// Whether a caller without credentials may go on (with them, the lookup decides).

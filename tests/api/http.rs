@@ -52,6 +52,20 @@ both_backends! {
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }
 
+    async fn the_schema_is_served_as_sdl_to_those_who_may_introspect(app: TestApp) {
+        let url = format!("{}/graphql/schema.graphql", app.address);
+        let response = app.client.get(&url).header("authorization", app.bearer(claimtrack::domain::Role::Viewer)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/graphql"));
+        let served = response.text().await.unwrap();
+        let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+        assert_eq!(served.trim(), checked_in.trim(), "the same SDL as schema.graphql");
+        let anonymous = app.client.get(&url).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401);
+        let body: Value = anonymous.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    }
+
     async fn a_browser_gets_graphiql(app: TestApp) {
         let response = app
             .client
@@ -247,5 +261,27 @@ async fn request_logs_carry_the_callers_request_and_trace_ids() {
             );
         }
     }
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn with_introspection_off_the_schema_is_not_served() {
+    let Some(app) = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |settings| {
+        settings.graphql.introspection = claimtrack::config::IntrospectionPolicy::Off;
+    })
+    .await
+    else {
+        return;
+    };
+    let refused = app
+        .client
+        .get(format!("{}/graphql/schema.graphql", app.address))
+        .header("authorization", app.bearer(claimtrack::domain::Role::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     app.finish().await;
 }

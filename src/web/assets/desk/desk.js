@@ -200,6 +200,7 @@ function signOut(message) {
   if (desk.live) desk.live.close();
   Object.assign(desk, { key: null, me: null, live: null });
   document.getElementById("who").textContent = "";
+  document.querySelector("[data-nav=article]").hidden = true;
   document.getElementById("sign-out").hidden = true;
   location.hash = "#/sign-in";
   render();
