@@ -277,6 +277,7 @@ fn serve(
             // the request (body, cost) and before anything runs.
             .service(
                 web::resource("/graphql")
+                    .wrap(from_fn(graphql::transport::media_type))
                     .route(web::post().to(graphql::graphql_post))
                     .route(
                         web::get()

@@ -355,7 +355,23 @@ async fn run(
             BatchResponse::Batch(responses)
         }
     };
+    // GraphQL over HTTP: with its own media type, a request that failed before execution
+    // (a document that does not validate) has no data and a 4xx status.
+    if transport::accepts_graphql_response(http)
+        && let BatchResponse::Single(single) = &response
+        && failed_before_execution(single)
+    {
+        let errors = serde_json::to_value(&single.errors).unwrap_or_default();
+        return HttpResponse::BadRequest().json(serde_json::json!({ "errors": errors }));
+    }
     HttpResponse::Ok().json(response)
+}
+
+/// Whether `response` is a request error: no data, and errors none of which is a field's.
+fn failed_before_execution(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// GET /graphql: GraphiQL for a browser, otherwise a query from the URL. Mutations are

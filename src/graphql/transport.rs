@@ -164,3 +164,49 @@ pub async fn read_json_body(
     }
     Ok(body.freeze())
 }
+
+/// The GraphQL-over-HTTP media type of responses.
+pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Whether the client accepts `application/graphql-response+json` (then it gets it, with
+/// a 4xx status for a request that failed before execution; with plain
+/// `application/json`, such a request is answered 200, as older clients expect).
+pub fn accepts_graphql_response(http: &HttpRequest) -> bool {
+    http.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            media.eq_ignore_ascii_case(GRAPHQL_RESPONSE) && !refused
+        })
+}
+
+/// Middleware for `/graphql`: JSON answers carry `application/graphql-response+json`
+/// when the client accepts it (the handlers decide the status; this only names the
+/// media type, for refusals and planned answers alike).
+pub async fn media_type(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let wanted = accepts_graphql_response(request.request());
+    let mut response = next.call(request).await?;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if wanted && is_json {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
+        );
+    }
+    Ok(response)
+}

@@ -52,6 +52,48 @@ both_backends! {
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }
 
+    async fn graphql_over_http_answers_in_its_own_media_type_when_asked(app: TestApp) {
+        let post = |accept: &'static str, query: &'static str, role: claimtrack::domain::Role| {
+            app.client
+                .post(format!("{}/graphql", app.address))
+                .header("authorization", app.bearer(role))
+                .header("accept", accept)
+                .json(&json!({ "query": query }))
+                .send()
+        };
+        let media = |r: &reqwest::Response| r.headers()["content-type"].to_str().unwrap().to_owned();
+        use claimtrack::domain::Role::{Editor, Viewer};
+        const WANTS: &str = "application/graphql-response+json, application/json;q=0.9";
+
+        // Executed: 200, in the media type asked for.
+        let ok = post(WANTS, "{ claims { totalCount } }", Viewer).await.unwrap();
+        assert_eq!(ok.status(), 200);
+        assert!(media(&ok).starts_with("application/graphql-response+json"), "{}", media(&ok));
+        // A document that does not validate: a request error, 400, no data.
+        let invalid = post(WANTS, "{ claims { nosuchfield } }", Viewer).await.unwrap();
+        assert_eq!(invalid.status(), 400);
+        assert!(media(&invalid).starts_with("application/graphql-response+json"));
+        let body: Value = invalid.json().await.unwrap();
+        assert!(body.get("data").is_none(), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        // One that does not parse, and one refused before reading: the same media type.
+        let unparsable = post(WANTS, "{ claims( ", Viewer).await.unwrap();
+        assert_eq!(unparsable.status(), 400);
+        assert!(media(&unparsable).starts_with("application/graphql-response+json"));
+        // A field error is not a request error: 200 with the error at its path.
+        let forbidden = post(WANTS, "mutation { createSource(input: { kind: PERSON, name: \"X\" }) { id } }", Viewer).await.unwrap();
+        assert_eq!(forbidden.status(), 200);
+        let body: Value = forbidden.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+        assert_eq!(body["errors"][0]["path"][0], "createSource");
+        // Plain JSON clients keep what they had: 200 for a request error, application/json.
+        let legacy = post("application/json", "{ claims { nosuchfield } }", Editor).await.unwrap();
+        assert_eq!(legacy.status(), 200);
+        assert!(media(&legacy).starts_with("application/json"));
+        let refused_type = post("application/graphql-response+json;q=0, application/json", "{ claims { totalCount } }", Viewer).await.unwrap();
+        assert!(media(&refused_type).starts_with("application/json"), "q=0 refuses it");
+    }
+
     async fn the_schema_is_served_as_sdl_to_those_who_may_introspect(app: TestApp) {
         let url = format!("{}/graphql/schema.graphql", app.address);
         let response = app.client.get(&url).header("authorization", app.bearer(claimtrack::domain::Role::Viewer)).send().await.unwrap();
