@@ -291,6 +291,7 @@ fn serve(
                     .wrap(from_fn(rest::idempotency::idempotency))
                     .wrap(from_fn(rest::text::reject_nul))
                     .wrap(from_fn(authenticate))
+                    .wrap(from_fn(rest::head::head_as_get))
                     .configure(rest::configure)
                     .default_service(web::to(rest::not_found)),
             )

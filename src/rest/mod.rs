@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod candidates;
 pub mod claims;
+pub mod head;
 pub mod idempotency;
 pub mod interchange;
 pub mod notes;

@@ -531,3 +531,26 @@ async fn the_openapi_document_is_valid_3_1_and_lists_every_route() {
     assert!(bundle.bytes().await.unwrap().len() > 100_000);
     app.finish().await;
 }
+
+both_backends! {
+    async fn head_answers_every_get_without_the_body(app: TestApp) {
+        let source = app.create_source("PERSON", "Ada Head").await;
+        for path in ["/api/v1/claims".to_owned(), format!("/api/v1/sources/{source}"), "/api/v1/quantity-conflicts".to_owned()] {
+            let get = app.client.get(format!("{}{path}", app.address)).header("authorization", app.bearer(Role::Viewer)).send().await.unwrap();
+            let get_status = get.status();
+            let get_etag = get.headers().get("etag").cloned();
+            let get_body = get.bytes().await.unwrap();
+            let head = app.client.head(format!("{}{path}", app.address)).header("authorization", app.bearer(Role::Viewer)).send().await.unwrap();
+            assert_eq!(head.status(), get_status, "{path}");
+            assert_eq!(head.headers().get("etag").cloned(), get_etag, "{path}: the same validators");
+            let length: usize = head.headers()["content-length"].to_str().unwrap().parse().unwrap();
+            assert_eq!(length, get_body.len(), "{path}: the GET's length");
+            assert!(head.bytes().await.unwrap().is_empty(), "{path}: no body");
+        }
+        // Refusals stay what the GET would get.
+        let anonymous = app.client.head(format!("{}/api/v1/claims", app.address)).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401);
+        let missing = app.client.head(format!("{}/api/v1/sources/{}", app.address, uuid::Uuid::now_v7())).header("authorization", app.bearer(Role::Viewer)).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+    }
+}
