@@ -93,6 +93,40 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
     }
 
+    /// Types `text` into the element matching `css`, finding it again if the page
+    /// re-rendered it meanwhile (a live update).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.retrying(css, |element| async move { element.send_keys(text).await })
+            .await;
+    }
+
+    /// Clicks the element matching `css`, finding it again if the page re-rendered it.
+    pub async fn click_on(&self, css: &str) {
+        self.retrying(css, |element| async move { element.click().await })
+            .await;
+    }
+
+    async fn retrying<F, O>(&self, css: &str, act: impl Fn(Element) -> F)
+    where
+        F: std::future::Future<Output = Result<O, fantoccini::error::CmdError>>,
+    {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match act(self.find(css).await).await {
+                Ok(_) => return,
+                // Replaced, or not laid out yet, by a re-render: find it again.
+                Err(error)
+                    if (error.to_string().contains("stale element")
+                        || error.to_string().contains("not interactable"))
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("{css}: {error}"),
+            }
+        }
+    }
+
     /// Whether the page has an element matching `css` now.
     pub async fn has(&self, css: &str) -> bool {
         !self

@@ -116,15 +116,38 @@ in_chromium! {
         let page = browser.text("main").await;
         assert!(!page.contains("null") && !page.contains("undefined"), "nothing missing shows as such: {page}");
         browser.screenshot("claim").await;
+        // Tags: added and removed from the page.
+        browser.type_into("input[name=tags]", "paris-attacks, tolls").await;
+        browser.click_on("#tags form button[type=submit]").await;
+        browser.text_containing("#tags", "#tolls").await;
+        browser.click_on("[aria-label='Remove tag tolls']").await;
+        let tags = browser.text_without("#tags", "#tolls").await;
+        assert!(tags.contains("#paris-attacks"), "{tags}");
+        let stored = app.gql_ok("query($id: UUID!) { claim(id: $id) { tags { name } } }", json!({ "id": toll })).await;
+        assert_eq!(stored["claim"]["tags"], json!([{ "name": "paris-attacks" }]));
+        // A note half written while another client records a verdict: the page shows the
+        // new verdict and keeps the text.
+        browser.type_into("textarea[name=note]", "Half-written note").await;
+        app.graphql_as(
+            Some(&app.bearer(Role::Editor)),
+            "mutation($id: UUID!) { recordVerification(claimId: $id, input: { verdict: TRUE, summary: \"Confirmed by the ministry.\" }) { id } }",
+            json!({ "id": toll }),
+        )
+        .await;
+        browser.text_containing("#history", "Confirmed by the ministry.").await;
+        let kept = browser.script("return document.querySelector('textarea[name=note]').value;", vec![]).await;
+        assert_eq!(kept, "Half-written note", "a live update keeps what the user is typing");
         // Its public page, as a reader sees it.
         browser.goto(&format!("{}/reviews/{toll}", app.address)).await;
-        browser.text_containing("main", "Mostly true").await;
+        browser.text_containing("main", "Verdict: True").await;
         no_console_errors(&browser, "the public review page").await;
         let stored = app
-            .gql_ok("query($id: UUID!) { claim(id: $id) { currentVerdict verifications(first: 1) { nodes { summary reviewerName citations { url } } } } }", json!({ "id": toll }))
+            .gql_ok("query($id: UUID!) { claim(id: $id) { currentVerdict verifications(first: 2) { nodes { verdict summary citations { url } } } } }", json!({ "id": toll }))
             .await;
-        assert_eq!(stored["claim"]["currentVerdict"], "MOSTLY_TRUE");
-        assert_eq!(stored["claim"]["verifications"]["nodes"][0]["citations"][0]["url"], "https://www.interieur.gouv.fr/toll");
+        assert_eq!(stored["claim"]["currentVerdict"], "TRUE");
+        let through_the_form = &stored["claim"]["verifications"]["nodes"][1];
+        assert_eq!(through_the_form["verdict"], "MOSTLY_TRUE", "{stored}");
+        assert_eq!(through_the_form["citations"][0]["url"], "https://www.interieur.gouv.fr/toll");
         no_console_errors(&browser, "the claim").await;
         browser.close().await;
     }

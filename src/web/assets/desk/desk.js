@@ -519,6 +519,7 @@ function verdictForm(claim, reload) {
         { claimId: claim.id, input: { verdict: verdict.value, summary: summary.value, citations } },
       );
       say("Verdict recorded.");
+      form.reset();
       reload();
     } catch (error) {
       say(error.message, true);
@@ -534,6 +535,7 @@ function noteForm(claim, reload) {
     event.preventDefault();
     try {
       await gql("mutation DeskNote($claimId: UUID!, $input: AddNoteInput!) { addNote(claimId: $claimId, input: $input) { id } }", { claimId: claim.id, input: { body: body.value } });
+      form.reset();
       reload();
     } catch (error) {
       say(error.message, true);
@@ -568,12 +570,41 @@ function assignForm(claim, reload) {
     try {
       await gql("mutation DeskAssign($claimId: UUID!, $input: AssignClaimInput) { assignClaim(claimId: $claimId, input: $input) { id } }", { claimId: claim.id, input });
       say("Assigned.");
+      form.reset();
       reload();
     } catch (error) {
       say(error.message, true);
     }
   });
   return form;
+}
+
+// The claim's tags; checkers add (comma-separated) and remove them.
+function tagsView(claim, reload) {
+  const change = async (mutation, tags) => {
+    try {
+      await gql(`mutation DeskTags($id: UUID!, $tags: [String!]!) { ${mutation}(claimId: $id, tags: $tags) { id } }`, { id: claim.id, tags });
+      reload();
+    } catch (error) {
+      say(error.message, true);
+    }
+  };
+  const chips = claim.tags.map((t) => h(
+    "span",
+    { class: "badge tag", "data-tag": t.name },
+    `#${t.name}`,
+    can("CHECKER") ? h("button", { type: "button", class: "chip-remove", "aria-label": `Remove tag ${t.name}`, onclick: () => change("untagClaim", [t.name]) }, "×") : null,
+  ));
+  if (!can("CHECKER") || claim.status === "ARCHIVED") return h("div", { id: "tags" }, chips.length ? chips : "—");
+  const input = h("input", { type: "text", name: "tags", placeholder: "tag, another" });
+  const form = h("form", { class: "row" }, field("Add tags", input), h("button", { type: "submit", class: "secondary" }, "Add"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const tags = input.value.split(",").map((t) => t.trim()).filter(Boolean);
+    form.reset();
+    if (tags.length) change("tagClaim", tags);
+  });
+  return h("div", { id: "tags" }, chips, form);
 }
 
 function archiveButton(claim, reload) {
@@ -665,7 +696,26 @@ function historyItem(v, reload) {
   );
 }
 
+// What the user is typing in `root`'s named fields (and where the focus is), so that a
+// re-render (a change made elsewhere arriving live) does not lose it.
+function typed(root) {
+  const values = new Map();
+  root.querySelectorAll("input[name], select[name], textarea[name]").forEach((e) => values.set(e.name, e.value));
+  const focused = root.contains(document.activeElement) && document.activeElement.name;
+  return () => {
+    root.querySelectorAll("input[name], select[name], textarea[name]").forEach((e) => {
+      if (values.has(e.name) && values.get(e.name) !== "" && e.value !== values.get(e.name)) {
+        e.value = values.get(e.name);
+        e.dispatchEvent(new Event("change"));
+      }
+    });
+    const refocus = focused && root.querySelector(`[name="${focused}"]`);
+    if (refocus) refocus.focus();
+  };
+}
+
 async function claimView(main, id) {
+  // A form that wrote resets itself first: only other fields' text is kept.
   const reload = async () => {
     let claim;
     try {
@@ -674,6 +724,7 @@ async function claimView(main, id) {
       say(error.message, true);
       return;
     }
+    const restore = typed(main);
     if (!claim) {
       fill(main, h("h1", {}, "No such claim"), h("a", { href: "#/queue" }, "Back to the queue"));
       return;
@@ -688,7 +739,7 @@ async function claimView(main, id) {
       claim.quantity ? [h("dt", {}, "Figure"), h("dd", {}, quantityLine(claim.quantity))] : null,
       claim.setting ? [h("dt", {}, "Setting"), h("dd", {}, claim.setting)] : null,
       h("dt", {}, "Assigned"), h("dd", {}, claim.assignment ? `${claim.assignment.assignee.name}${claim.assignment.dueAt ? `, due ${when(claim.assignment.dueAt)}` : ""}` : "nobody"),
-      h("dt", {}, "Tags"), h("dd", {}, claim.tags.map((t) => `#${t.name}`).join(" ") || "—"),
+      h("dt", {}, "Tags"), h("dd", {}, tagsView(claim, reload)),
       h("dt", {}, "Recorded"), h("dd", {}, when(claim.createdAt)),
     );
     const appearances = claim.appearances.nodes.map((a) =>
@@ -733,6 +784,7 @@ async function claimView(main, id) {
         ),
       ),
     );
+    restore();
   };
   await reload();
   const refresh = debounced(reload);
